@@ -1,0 +1,48 @@
+"""
+Roles are carried as permissions: each role is a Group holding the
+permissions below, and code checks permissions, never role names.
+"""
+from apps.accounts.models import Role
+
+CASHIER_PERMISSIONS = {"sell", "manage_customers"}
+MANAGER_PERMISSIONS = CASHIER_PERMISSIONS | {
+    "void_sale",
+    "return_sale",
+    "override_price",
+    "manage_inventory",
+    "set_gold_rate",
+    "manage_terminals",
+    "resolve_review",
+    "view_reports",
+}
+OWNER_PERMISSIONS = MANAGER_PERMISSIONS | {"manage_staff", "manage_shop"}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.CASHIER: CASHIER_PERMISSIONS,
+    Role.MANAGER: MANAGER_PERMISSIONS,
+    Role.OWNER: OWNER_PERMISSIONS,
+}
+
+
+# Managers and owners may look at every shop record in the shop's admin site;
+# writes go through services, so the admin grants no add/change/delete.
+ADMIN_VIEW_ROLES = {Role.MANAGER, Role.OWNER}
+PLATFORM_APP_LABELS = {"tenancy"}
+
+
+def roles_sync(**kwargs) -> None:
+    """Creates or corrects the role groups of the current schema (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.accounts.models import User
+
+    content_type = ContentType.objects.get_for_model(User)
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = list(Permission.objects.filter(content_type=content_type, codename__in=codenames))
+        if role in ADMIN_VIEW_ROLES:
+            wanted += Permission.objects.filter(codename__startswith="view_").exclude(
+                content_type__app_label__in=PLATFORM_APP_LABELS
+            )
+        group.permissions.set(wanted)

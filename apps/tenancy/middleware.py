@@ -1,0 +1,45 @@
+"""Host routing: picks the shop's schema from the host name, first of all."""
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from apps.core.errors import error_body
+from apps.core.views import not_found
+
+# Answered on every host, before any database access, so that they still
+# answer (or say what is down) when PostgreSQL is.
+HOST_INDEPENDENT_PATHS = {"/healthz", "/readyz"}
+
+
+class ShopMiddleware(TenantMainMiddleware):
+    def process_request(self, request):
+        if request.path in HOST_INDEPENDENT_PATHS:
+            connection.set_schema_to_public()
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            return None
+        response = super().process_request(request)
+        if response is not None:
+            return response
+        tenant = request.tenant
+        if tenant.is_template:
+            connection.set_schema_to_public()
+            return not_found(request, "No shop at this address.")
+        if tenant.status != tenant.Status.ACTIVE:
+            connection.set_schema_to_public()
+            return shop_suspended(request)
+        return None
+
+    def no_tenant_found(self, request, hostname):
+        return not_found(request, "No shop at this address.")
+
+
+def shop_suspended(request):
+    message = "This shop is suspended. Contact the platform operator."
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("shop_suspended", message), status=403)
+    return HttpResponse(
+        f"<!doctype html><title>Shop suspended</title><h1>Shop suspended</h1><p>{message}</p>"
+        "<!-- error code: shop_suspended -->",
+        status=403,
+    )

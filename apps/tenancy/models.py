@@ -1,0 +1,79 @@
+"""Shops (tenants) and the host names that reach them; public schema."""
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Tenant(TenantMixin):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    class Currency(models.TextChoices):
+        IRR = "IRR", "Iranian rial"
+        INR = "INR", "Indian rupee"
+        AED = "AED", "UAE dirham"
+        USD = "USD", "US dollar"
+        EUR = "EUR", "Euro"
+
+    class Language(models.TextChoices):
+        FA = "fa", "فارسی"
+        EN = "en", "English"
+
+    class TaxRegime(models.TextChoices):
+        IR = "IR", "Iran (VAT on making, profit and stones)"
+        IN = "IN", "India (3% GST)"
+        AE = "AE", "UAE (5% VAT)"
+        FLAT = "FLAT", "Flat rate"
+
+    class RoundingMode(models.TextChoices):
+        DOWN = "down", "Down"
+        UP = "up", "Up"
+        NEAREST = "nearest", "Nearest"
+
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # The schema new shops are cloned from is a tenant row too, so that
+    # `migrate_schemas` keeps it current; it has no domain and never serves.
+    is_template = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Shop settings
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.IRR)
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.FA)
+    timezone = models.CharField(max_length=64, default="Asia/Tehran")
+    tax_regime = models.CharField(max_length=4, choices=TaxRegime.choices, default=TaxRegime.IR)
+    vat_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    profit_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("7.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    rounding_increment = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    rounding_mode = models.CharField(max_length=8, choices=RoundingMode.choices, default=RoundingMode.NEAREST)
+    price_tolerance_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
+
+    auto_create_schema = True
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(vat_percent__gte=0, vat_percent__lte=100), name="tenant_vat_percent_range"),
+            models.CheckConstraint(condition=models.Q(profit_percent__gte=0, profit_percent__lte=100), name="tenant_profit_percent_range"),
+            models.CheckConstraint(condition=models.Q(rounding_increment__gte=0), name="tenant_rounding_increment_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.schema_name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin):
+    def __str__(self):
+        return self.domain

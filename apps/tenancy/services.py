@@ -1,0 +1,131 @@
+"""Provisioning and lifecycle of shops. Every function runs in the public schema."""
+import re
+import time
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django_tenants.utils import schema_exists
+
+from apps.accounts.models import Role
+from apps.accounts.services import user_create
+from apps.branches.services import branch_create
+from apps.core.errors import ApplicationError
+from apps.tenancy.models import Domain, Tenant
+
+TEMPLATE_SCHEMA = "zargar_template"
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+_RESERVED_SCHEMAS = {"public", "information_schema", TEMPLATE_SCHEMA}
+
+
+@dataclass(frozen=True)
+class ProvisionedShop:
+    tenant: Tenant
+    seconds: float
+
+
+def platform_ensure(*, domains: list[str]) -> Tenant:
+    """The public schema's own tenant row and the host names of the platform site."""
+    public, _ = Tenant.objects.get_or_create(schema_name="public", defaults={"name": "Zargar platform"})
+    for domain in domains:
+        Domain.objects.get_or_create(domain=domain.lower(), defaults={"tenant": public, "is_primary": False})
+    return public
+
+
+def template_schema_ensure() -> Tenant:
+    """The schema every new shop is cloned from; migrated in full once."""
+    template = Tenant.objects.filter(schema_name=TEMPLATE_SCHEMA).first()
+    if template is None:
+        template = Tenant(schema_name=TEMPLATE_SCHEMA, name="Shop template", is_template=True)
+        template.save(verbosity=0)
+    return template
+
+
+def _schema_name_for(domain: str) -> str:
+    base = re.sub(r"[^a-z0-9_]", "_", domain.split(".")[0].lower()).strip("_") or "shop"
+    if base[0].isdigit() or base.startswith("pg_") or base in _RESERVED_SCHEMAS:
+        base = f"shop_{base}"
+    base = base[:50]
+    candidate, n = base, 1
+    while Tenant.objects.filter(schema_name__iexact=candidate).exists() or schema_exists(candidate):
+        n += 1
+        candidate = f"{base}_{n}"
+    return candidate
+
+
+def _validate_new_shop(*, name: str, domain: str, owner_email: str, owner_password: str) -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    details = []
+    if not name.strip():
+        details.append({"field": "name", "code": "required", "message": "A shop name is required."})
+    if not _HOSTNAME.match(domain):
+        details.append({"field": "domain", "code": "invalid", "message": f"'{domain}' is not a valid host name."})
+    elif Domain.objects.filter(domain=domain).exists():
+        raise ApplicationError("domain_taken", f"The domain {domain} already belongs to a shop.", status=409)
+    try:
+        validate_email(owner_email)
+    except ValidationError:
+        details.append({"field": "owner_email", "code": "invalid", "message": f"'{owner_email}' is not a valid e-mail address."})
+    try:
+        validate_password(owner_password)
+    except ValidationError as exc:
+        details.extend({"field": "owner_password", "code": "weak_password", "message": m} for m in exc.messages)
+    if details:
+        raise ApplicationError("invalid_shop", "The shop cannot be created: " + "; ".join(d["message"] for d in details), details=details)
+
+
+def shop_create(
+    *,
+    name: str,
+    domain: str,
+    owner_email: str,
+    owner_password: str,
+    currency: str = Tenant.Currency.IRR,
+    language: str = Tenant.Language.FA,
+    tax_regime: str = Tenant.TaxRegime.IR,
+    timezone: str = "Asia/Tehran",
+) -> ProvisionedShop:
+    """
+    Creates a shop: schema (cloned from the template), domain, owner and a
+    first branch "Main". PostgreSQL DDL is transactional, so one atomic block
+    makes it all-or-nothing: a failure anywhere leaves no schema and no row.
+    """
+    domain = domain.strip().lower()
+    owner_email = owner_email.strip().lower()
+    _validate_new_shop(name=name, domain=domain, owner_email=owner_email, owner_password=owner_password)
+    template_schema_ensure()
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        tenant = Tenant(
+            schema_name=_schema_name_for(domain),
+            name=name.strip(),
+            currency=currency,
+            language=language,
+            tax_regime=tax_regime,
+            timezone=timezone,
+        )
+        tenant.save(verbosity=0)
+        Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
+        with tenant:
+            user_create(email=owner_email, password=owner_password, role=Role.OWNER, full_name=name.strip())
+            branch_create(name="Main")
+    return ProvisionedShop(tenant=tenant, seconds=time.perf_counter() - started)
+
+
+def shop_suspend(*, tenant: Tenant) -> Tenant:
+    if tenant.is_template:
+        raise ApplicationError("not_a_shop", "The template schema is not a shop.")
+    tenant.status = Tenant.Status.SUSPENDED
+    tenant.save(update_fields=["status"])
+    return tenant
+
+
+def shop_reactivate(*, tenant: Tenant) -> Tenant:
+    if tenant.is_template:
+        raise ApplicationError("not_a_shop", "The template schema is not a shop.")
+    tenant.status = Tenant.Status.ACTIVE
+    tenant.save(update_fields=["status"])
+    return tenant
