@@ -62,6 +62,11 @@ TENANT_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.branches",
+    "apps.inventory",
+    "apps.customers",
+    "apps.sales",
+    "apps.pos_sync",
+    "apps.reports",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

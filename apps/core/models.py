@@ -1,0 +1,51 @@
+"""
+Building blocks every shop schema has: the outbox (background work that must
+follow a committed write) and the audit log (who changed what, and how).
+"""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class OutboxEvent(models.Model):
+    """Written in the same transaction as the business change it reports; a
+    relay hands it to Celery after commit. Consumers are idempotent by `id`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    topic = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(published_at__isnull=True), name="core_outbox_unpublished"),
+        ]
+
+    def __str__(self):
+        return f"{self.topic} {self.id}"
+
+
+class AuditEntry(models.Model):
+    """A sensitive action: void, override, rate or price change, stock adjustment."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["object_type", "object_id"], name="core_audit_object")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

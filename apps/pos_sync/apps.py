@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PosSyncConfig(AppConfig):
+    name = "apps.pos_sync"
+    label = "pos_sync"
