@@ -1,0 +1,105 @@
+"""Reads on the shop's stock and the gold rate board, and price quotes."""
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError
+from apps.inventory import pricing
+from apps.inventory.models import GoldRate, Item, StockMovement
+from apps.tenancy.models import Tenant
+
+SEARCH_LIMIT_MAX = 100
+
+
+def gold_rate_current(*, at: datetime | None = None) -> GoldRate | None:
+    """The board row in force at `at` (default now): the latest one that has
+    taken effect. Rows set for later are not current yet."""
+    return (
+        GoldRate.objects.filter(effective_at__lte=at or timezone.now())
+        .order_by("-effective_at", "-created_at")
+        .prefetch_related("fineness_rates")
+        .first()
+    )
+
+
+def gold_rate_for_fineness(*, gold_rate: GoldRate, fineness: int) -> Decimal:
+    """Rate per gram at `fineness`: the shop's explicit rate if it set one,
+    else the base rate scaled by purity."""
+    explicit = {r.fineness: r.rate for r in gold_rate.fineness_rates.all()}
+    try:
+        return pricing.rate_for_fineness(
+            base_rate=gold_rate.base_rate,
+            base_fineness=gold_rate.base_fineness,
+            fineness=fineness,
+            explicit_rates=explicit,
+        )
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError("invalid_fineness", str(exc)) from exc
+
+
+def tax_rules_for_shop(shop: Tenant) -> pricing.TaxRules:
+    """The shop's tax and rounding settings. Profit exists only in Iran's
+    formula, so the setting is ignored for other regimes."""
+    is_iran = shop.tax_regime == Tenant.TaxRegime.IR
+    try:
+        return pricing.TaxRules(
+            regime=shop.tax_regime,
+            currency=shop.currency,
+            vat_percent=shop.vat_percent,
+            profit_percent=shop.profit_percent if is_iran else Decimal(0),
+            rounding_increment=shop.rounding_increment,
+            rounding_mode=shop.rounding_mode,
+        )
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError("invalid_shop_settings", f"The shop's tax settings are not usable: {exc}", status=409) from exc
+
+
+def item_price_quote(*, item: Item, shop: Tenant, gold_rate: GoldRate | None = None) -> pricing.PriceBreakdown:
+    """What the item costs now (or at `gold_rate`), before invoice rounding."""
+    rules = tax_rules_for_shop(shop)
+    if item.pricing_mode == Item.PricingMode.FIXED:
+        return pricing.price_fixed_item(price=item.fixed_price, rules=rules)
+    gold_rate = gold_rate or gold_rate_current()
+    if gold_rate is None:
+        raise ApplicationError("no_gold_rate", "No gold rate has been set yet; set one before selling gold.", status=409)
+    return pricing.price_gold_piece(
+        net_weight=item.net_weight,
+        rate=gold_rate_for_fineness(gold_rate=gold_rate, fineness=item.fineness),
+        making=pricing.Making(mode=item.making_mode, value=item.making_value),
+        stone_value=item.stone_value,
+        rules=rules,
+    )
+
+
+def item_ledger_sum(item: Item) -> int:
+    """What the item's quantity should be; the reconciliation job compares."""
+    return StockMovement.objects.filter(item=item).aggregate(total=Sum("quantity_delta"))["total"] or 0
+
+
+def item_list_low_stock(threshold: int) -> QuerySet[Item]:
+    """Items to reorder: stock at or below `threshold`. One-of-a-kind pieces
+    are left out, as they are never restocked."""
+    return (
+        Item.objects.filter(is_deleted=False, is_unique_piece=False, quantity__lte=threshold)
+        .select_related("category", "branch")
+        .order_by("quantity", "sku")
+    )
+
+
+def item_search(query: str, *, limit: int = 20) -> list[Item]:
+    """Items whose SKU, barcode or name contains `query`; exact SKU or
+    barcode hits first (that is what a scanner sends)."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    limit = max(1, min(limit, SEARCH_LIMIT_MAX))
+    exact = Q(sku__iexact=query) | Q(barcode=query)
+    return list(
+        Item.objects.filter(is_deleted=False)
+        .filter(exact | Q(sku__icontains=query) | Q(barcode__icontains=query) | Q(name__icontains=query))
+        .annotate(rank=Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .select_related("category", "branch")
+        .order_by("rank", "name", "sku")[:limit]
+    )

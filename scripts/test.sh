@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `make test`: the whole pytest suite against real PostgreSQL and Redis.
+# pytest exits 5 when it collected no test; that is a failure here too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DJANGO_SETTINGS_MODULE=config.settings.test
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ "$status" = 5 ]; then echo "[test] no test was collected: failing" >&2; fi
+exit "$status"
