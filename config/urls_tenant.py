@@ -1,6 +1,7 @@
 """A shop's site: staff UI, staff API, POS API, health."""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.tenancy import views as tenancy_views
 from config.urls_common import urlpatterns as common_urlpatterns
@@ -8,8 +9,16 @@ from config.urls_common import urlpatterns as common_urlpatterns
 handler404 = "apps.core.views.json_or_html_404"
 handler500 = "apps.core.views.json_or_html_500"
 
+api_v1 = [
+    path("", include("apps.accounts.urls")),
+    path("", include("apps.branches.urls")),
+]
+
 urlpatterns = [
     *common_urlpatterns,
     path("", tenancy_views.shop_home, name="shop-home"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

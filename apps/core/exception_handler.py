@@ -49,8 +49,9 @@ def api_exception_handler(exc, context):
         )
     if isinstance(exc, exceptions.ValidationError):
         body = error_body("validation_error", "The request is not valid.", _flatten(exc.detail))
+    elif isinstance(exc.detail, dict):  # simplejwt: {"detail": ..., "code": ...}
+        body = error_body(str(exc.detail.get("code", exc.default_code)), str(exc.detail.get("detail", exc.default_detail)))
     else:
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        body = error_body(exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code, detail)
+        body = error_body(getattr(exc.detail, "code", None) or exc.default_code, str(exc.detail))
     response.data = body
     return response

@@ -49,3 +49,23 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a POST carrying an `Idempotency-Key`, replayed to
+    retries of the same request. Unique per caller and key."""
+
+    id = models.BigAutoField(primary_key=True)
+    owner = models.CharField(max_length=80, help_text="Who sent it, e.g. user:12.")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty while the first request runs.")
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="core_idempotency_owner_key_unique")]
+
+    def __str__(self):
+        return f"{self.owner} {self.key}"

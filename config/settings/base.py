@@ -5,6 +5,7 @@ Everything that differs between machines comes from an environment variable
 with a default that is safe on a developer's laptop. The environment modules
 (local, test, production) only change what must differ.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,10 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "apps.core",
     "apps.accounts",
 ]
@@ -61,6 +66,7 @@ TENANT_APPS = [
     "django.contrib.admin",
     "apps.core",
     "apps.accounts",
+    "rest_framework_simplejwt.token_blacklist",
     "apps.branches",
     "apps.inventory",
     "apps.customers",
@@ -82,6 +88,7 @@ PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", "localhost,127.0.0.1")
 MIDDLEWARE = [
     "apps.tenancy.middleware.ShopMiddleware",  # first: picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -161,11 +168,53 @@ LOGIN_URL = "/accounts/login/"
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.exception_handler.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Throttle counters live in Redis through the cache, tenant-prefixed.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("THROTTLE_ANON", "120/min"),
+        "user": env("THROTTLE_USER", "3000/min"),
+        "auth": env("THROTTLE_AUTH", "20/min"),
+        "enroll": env("THROTTLE_ENROLL", "10/min"),
+    },
 }
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env("JWT_ACCESS_MINUTES", 15, int)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env("JWT_REFRESH_DAYS", 7, int)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "AUTH_TOKEN_CLASSES": ("apps.accounts.tokens.ShopAccessToken",),
+    "TOKEN_OBTAIN_SERIALIZER": "apps.accounts.tokens.ShopTokenObtainSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "apps.accounts.tokens.ShopTokenRefreshSerializer",
+    "TOKEN_BLACKLIST_SERIALIZER": "apps.accounts.tokens.ShopTokenBlacklistSerializer",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Zargar staff API",
+    "DESCRIPTION": "Staff REST API of a Zargar shop. Errors: {\"error\": {\"code\", \"message\", \"details\"}}.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/api/.*$"
 
 # --------------------------------------------------------------------------
 # Celery

@@ -1,7 +1,11 @@
 """The test suite: real PostgreSQL and Redis, a cache namespace of its own."""
 from .base import *  # noqa: F401,F403
-from .base import CACHES, env
+from .base import CACHES, REST_FRAMEWORK, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", "test-insecure-key-only-for-the-test-suite-0123456789abcdef")
 CACHES["default"]["KEY_PREFIX"] = "zargar-test"
+
+# Tests log in far more often than people do; the throttle test sets its own.
+for scope in ("anon", "user", "auth", "enroll"):
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope] = env(f"THROTTLE_{scope.upper()}", "100000/min")
