@@ -19,6 +19,7 @@ urlpatterns = [
     path("", tenancy_views.shop_home, name="shop-home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("api/pos/v1/", include("apps.pos_sync.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -213,6 +213,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --------------------------------------------------------------------------
+# POS sync (docs/sync-protocol.md)
+# --------------------------------------------------------------------------
+POS_MAX_OPERATIONS_PER_PUSH = env("POS_MAX_OPERATIONS_PER_PUSH", 200, int)
+POS_MAX_BODY_BYTES = env("POS_MAX_BODY_BYTES", 1048576, int)
+POS_MAX_OFFLINE_HOURS = env("POS_MAX_OFFLINE_HOURS", 72, int)
+DATA_UPLOAD_MAX_MEMORY_SIZE = POS_MAX_BODY_BYTES + 65536
+
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
 CORS_URLS_REGEX = r"^/api/.*$"
 

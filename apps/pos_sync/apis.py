@@ -1,0 +1,93 @@
+"""POS API v1 (docs/sync-protocol.md): enrolment, status, pull, push."""
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.schema import ERROR_RESPONSES
+from apps.pos_sync import selectors
+from apps.pos_sync.authentication import DeviceAuthentication, IsDevice
+from apps.pos_sync.cursor import cursor_encode
+from apps.pos_sync.services import device_enroll
+
+PROTOCOL_VERSION = 1
+
+
+def pos_limits() -> dict:
+    return {
+        "max_operations_per_push": settings.POS_MAX_OPERATIONS_PER_PUSH,
+        "max_body_bytes": settings.POS_MAX_BODY_BYTES,
+        "max_offline_hours": settings.POS_MAX_OFFLINE_HOURS,
+    }
+
+
+class PosApiView(APIView):
+    authentication_classes = [DeviceAuthentication]
+    permission_classes = [IsDevice]
+
+
+class EnrollApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "enroll"
+
+    class InputSerializer(serializers.Serializer):
+        enrollment_code = serializers.CharField(max_length=64)
+        name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+        fingerprint = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        app_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        device_id = serializers.UUIDField()
+        token = serializers.CharField()
+        receipt_prefix = serializers.CharField()
+        branch = serializers.DictField()
+        server_time = serializers.DateTimeField()
+
+    @extend_schema(tags=["pos"], request=InputSerializer, responses={201: OutputSerializer, **ERROR_RESPONSES})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrolled = device_enroll(
+            code=data.validated_data["enrollment_code"],
+            name=data.validated_data["name"],
+            fingerprint=data.validated_data["fingerprint"],
+            app_version=data.validated_data["app_version"],
+        )
+        terminal = enrolled.device.terminal
+        body = {
+            "device_id": enrolled.device.id,
+            "token": enrolled.token,
+            "receipt_prefix": terminal.receipt_prefix,
+            "branch": {"id": str(terminal.branch.id), "name": terminal.branch.name, "code": terminal.branch.code},
+            "server_time": timezone.now(),
+        }
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class StatusApi(PosApiView):
+    @extend_schema(
+        tags=["pos"],
+        parameters=[OpenApiParameter("X-Device-Time", str, OpenApiParameter.HEADER, required=False, description="RFC 3339")],
+        responses={200: dict, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        device = request.auth
+        now = timezone.now()
+        skew = None
+        device_time = parse_datetime(request.headers.get("X-Device-Time", "") or "")
+        if device_time is not None and device_time.tzinfo is not None:
+            skew = round((device_time - now).total_seconds(), 1)
+        return Response({
+            "server_time": now,
+            "device_id": str(device.id),
+            "last_applied_seq": device.last_applied_seq,
+            "pull_cursor_hint": cursor_encode(selectors.change_number_latest()),
+            "protocol_version": PROTOCOL_VERSION,
+            "limits": pos_limits(),
+            "clock_skew_seconds": skew,
+        })

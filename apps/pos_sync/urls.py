@@ -1,0 +1,8 @@
+from django.urls import path
+
+from apps.pos_sync import apis
+
+urlpatterns = [
+    path("devices/enroll", apis.EnrollApi.as_view(), name="pos-enroll"),
+    path("sync/status", apis.StatusApi.as_view(), name="pos-status"),
+]
