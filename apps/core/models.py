@@ -8,6 +8,17 @@ from django.conf import settings
 from django.db import models
 
 
+class ChangeNumberField(models.BigIntegerField):
+    """Stamped by the zargar_stamp_change_number() trigger (core 0002) only. `db_default` makes Django leave the column
+    to the database on insert and read the stamped value back (RETURNING)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("db_default", 0)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+
 class OutboxEvent(models.Model):
     """Written in the same transaction as the business change it reports; a
     relay hands it to Celery after commit. Consumers are idempotent by `id`."""

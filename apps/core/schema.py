@@ -1,4 +1,5 @@
 """OpenAPI pieces shared by every endpoint: the one error shape."""
+from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -28,3 +29,16 @@ ERROR_RESPONSES = {
         429: "Too many requests",
     }.items()
 }
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Views nest serializers named InputSerializer / OutputSerializer; name
+    their components after the view so they don't collide."""
+
+    def get_serializer_name(self, serializer, direction):
+        name = super().get_serializer_name(serializer, direction)
+        cls = serializer.__class__
+        if name in {"InputSerializer", "OutputSerializer", "FilterSerializer"} and "." in cls.__qualname__:
+            owner = cls.__qualname__.split(".")[-2].removesuffix("Api")
+            return owner + name.removesuffix("Serializer")
+        return name

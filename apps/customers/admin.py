@@ -69,6 +69,13 @@ class CustomerAdmin(admin.ModelAdmin):
     readonly_fields = ("id", "points_balance", "lifetime_points", "change_number", "created_at", "updated_at")
     inlines = [PointsEntryInline]
 
+    # Nothing of these to show before the row exists (change_number is not even a number yet).
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else ()
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
     def has_delete_permission(self, request, obj=None):
         return False  # soft delete (is_deleted) so POS terminals learn of it; the ledger keeps its rows
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from apps.core.models import ChangeNumberField
+
 
 class LoyaltyTier(models.Model):
     """Reference data seeded by migration 0002; a customer climbs by lifetime points."""
@@ -20,7 +22,9 @@ class LoyaltyTier(models.Model):
     code = models.CharField(max_length=16, primary_key=True, choices=Code.choices)
     name = models.CharField(max_length=60)
     threshold_points = models.PositiveIntegerField(unique=True, help_text="Lifetime points needed to reach this tier.")
-    multiplier = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.00"), help_text="Points earned are multiplied by this.")
+    multiplier = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.00"), help_text="Points earned are multiplied by this."
+    )
 
     class Meta:
         ordering = ["threshold_points"]
@@ -44,7 +48,9 @@ class Customer(models.Model):
     email = models.EmailField(blank=True)
     notes = models.TextField(blank=True)
     birthday = models.DateField(null=True, blank=True)
-    tier = models.ForeignKey(LoyaltyTier, on_delete=models.PROTECT, default=LoyaltyTier.Code.BRONZE, related_name="customers")
+    tier = models.ForeignKey(
+        LoyaltyTier, on_delete=models.PROTECT, default=LoyaltyTier.Code.BRONZE, related_name="customers"
+    )
     # Both equal sums over the points ledger (see PointsEntry); kept here so
     # a balance is one row read.
     points_balance = models.IntegerField(default=0, editable=False)
@@ -55,15 +61,21 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Stamped from sync_change_seq by a trigger (migration 0003) on every
     # insert and update; db_default makes the INSERT return the stamped value.
-    change_number = models.BigIntegerField(db_default=0, editable=False, db_index=True)
+    change_number = ChangeNumberField()
 
     class Meta:
         ordering = ["full_name"]
         constraints = [
             models.UniqueConstraint(fields=["phone"], name="customers_customer_phone_unique"),
-            models.CheckConstraint(condition=models.Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"), name="customers_customer_phone_e164"),
-            models.CheckConstraint(condition=models.Q(points_balance__gte=0), name="customers_customer_points_balance_non_negative"),
-            models.CheckConstraint(condition=models.Q(lifetime_points__gte=0), name="customers_customer_lifetime_points_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"), name="customers_customer_phone_e164"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(points_balance__gte=0), name="customers_customer_points_balance_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lifetime_points__gte=0), name="customers_customer_lifetime_points_non_negative"
+            ),
         ]
         indexes = [
             models.Index(fields=["name_search"], opclasses=["text_pattern_ops"], name="customers_name_search_idx"),
@@ -94,7 +106,9 @@ class PointsEntry(models.Model):
     reference = models.CharField(max_length=64, blank=True, help_text="What caused it, e.g. the sale id.")
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

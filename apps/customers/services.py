@@ -77,7 +77,8 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
     fields here: they move only through the points services."""
     unknown = set(fields) - _UPDATABLE
     if unknown:
-        raise ApplicationError("invalid_field", f"These customer fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        names = ", ".join(sorted(unknown))
+        raise ApplicationError("invalid_field", f"These customer fields cannot be changed here: {names}.")
     if "full_name" in fields:
         fields["full_name"] = _clean_name(fields["full_name"])
         fields["name_search"] = normalize_search_text(fields["full_name"])
@@ -92,7 +93,9 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
     for name, value in fields.items():
         setattr(customer, name, value)
     update_fields = [*fields, "updated_at"]
-    _save_catching_phone_race(customer, phone=customer.phone, save=lambda: customer.save(update_fields=update_fields))
+    _save_catching_phone_race(
+        customer, phone=customer.phone, save=lambda: customer.save(update_fields=update_fields)
+    )
     customer.refresh_from_db(fields=["change_number"])
     return customer
 
@@ -100,7 +103,8 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
 def _clean_name(full_name: str) -> str:
     full_name = " ".join((full_name or "").split())
     if not full_name:
-        raise ApplicationError("name_required", "A customer name is required.", details=[_detail("full_name", "required", "A customer name is required.")])
+        message = "A customer name is required."
+        raise ApplicationError("name_required", message, details=[_detail("full_name", "required", message)])
     return full_name
 
 
@@ -190,7 +194,8 @@ def loyalty_tier_update(
         with transaction.atomic():
             tier.save()
     except IntegrityError as exc:
-        raise ApplicationError("invalid_tier", f"Another tier already starts at {tier.threshold_points} points.", status=409) from exc
+        message = f"Another tier already starts at {tier.threshold_points} points."
+        raise ApplicationError("invalid_tier", message, status=409) from exc
     return tier
 
 
@@ -229,7 +234,9 @@ def points_earn(*, customer: Customer, points: int, reference: str, actor=None) 
         raise ApplicationError("reference_required", "Earned points must name what earned them (e.g. the sale id).")
     _require_positive(points)
     locked = customer_lock(customer_id=customer.pk)
-    entry, created = _entry_add(customer=locked, points=points, reason=PointsEntry.Reason.EARN, reference=reference, actor=actor)
+    entry, created = _entry_add(
+        customer=locked, points=points, reason=PointsEntry.Reason.EARN, reference=reference, actor=actor
+    )
     if created:
         _balances_move(locked=locked, customer=customer, balance=points, lifetime=points)
     return entry
@@ -245,7 +252,9 @@ def points_redeem(*, customer: Customer, points: int, reference: str = "", actor
         if replay is not None:
             return replay
     _require_balance(locked, points)
-    entry, created = _entry_add(customer=locked, points=-points, reason=PointsEntry.Reason.REDEEM, reference=reference, actor=actor)
+    entry, created = _entry_add(
+        customer=locked, points=-points, reason=PointsEntry.Reason.REDEEM, reference=reference, actor=actor
+    )
     if created:
         _balances_move(locked=locked, customer=customer, balance=-points, lifetime=0)
     return entry
@@ -257,14 +266,19 @@ def points_reverse(*, customer: Customer, reference: str, actor=None) -> PointsE
     Refused with insufficient_points if part of it was already redeemed: the
     caller decides how to settle that (e.g. a smaller refund)."""
     locked = customer_lock(customer_id=customer.pk)
-    earned = reference and PointsEntry.objects.filter(customer=locked, reference=reference, reason=PointsEntry.Reason.EARN).first()
+    earned = reference and (
+        PointsEntry.objects.filter(customer=locked, reference=reference, reason=PointsEntry.Reason.EARN).first()
+    )
     if not earned:
-        raise ApplicationError("points_not_found", f"No points were earned by this customer for '{reference}'.", status=404)
+        message = f"No points were earned by this customer for '{reference}'."
+        raise ApplicationError("points_not_found", message, status=404)
     replay = PointsEntry.objects.filter(reference=reference, reason=PointsEntry.Reason.REVERSE).first()
     if replay is not None:
         return replay
     _require_balance(locked, earned.points)
-    entry, created = _entry_add(customer=locked, points=-earned.points, reason=PointsEntry.Reason.REVERSE, reference=reference, actor=actor)
+    entry, created = _entry_add(
+        customer=locked, points=-earned.points, reason=PointsEntry.Reason.REVERSE, reference=reference, actor=actor
+    )
     if created:
         _balances_move(locked=locked, customer=customer, balance=-earned.points, lifetime=-earned.points)
     return entry
@@ -272,8 +286,8 @@ def points_reverse(*, customer: Customer, reference: str, actor=None) -> PointsE
 
 @transaction.atomic
 def points_adjust(*, customer: Customer, points: int, note: str, actor) -> PointsEntry:
-    """A manager's correction, either way; audited. Lifetime points (and so
-    the tier) are not touched: adjustments are not purchases."""
+    """A manager's correction, either way; audited. Lifetime points are not
+    touched: adjustments are not purchases, so they never raise a tier."""
     if not isinstance(points, int) or isinstance(points, bool) or points == 0:
         raise ApplicationError("invalid_points", "An adjustment must be a non-zero whole number of points.")
     if not note.strip():
@@ -282,7 +296,9 @@ def points_adjust(*, customer: Customer, points: int, note: str, actor) -> Point
     if points < 0:
         _require_balance(locked, -points)
     before = locked.points_balance
-    entry, _ = _entry_add(customer=locked, points=points, reason=PointsEntry.Reason.ADJUST, reference="", actor=actor, note=note.strip())
+    entry, _ = _entry_add(
+        customer=locked, points=points, reason=PointsEntry.Reason.ADJUST, reference="", actor=actor, note=note.strip()
+    )
     _balances_move(locked=locked, customer=customer, balance=points, lifetime=0)
     audit_record(
         actor=actor, action="customer.points_adjust", obj=customer,
@@ -307,7 +323,9 @@ def _require_balance(customer: Customer, points: int) -> None:
         )
 
 
-def _entry_add(*, customer: Customer, points: int, reason: str, reference: str, actor, note: str = "") -> tuple[PointsEntry, bool]:
+def _entry_add(
+    *, customer: Customer, points: int, reason: str, reference: str, actor, note: str = ""
+) -> tuple[PointsEntry, bool]:
     """The (reference, reason) constraint is the real guard against doubled
     points: a pre-check alone can't see a concurrent insert for another row."""
     try:

@@ -15,6 +15,14 @@ def _as_validation_error(exc: ApplicationError) -> ValidationError:
     return ValidationError(exc.message, code=exc.code)
 
 
+def _adopt(obj, created) -> None:
+    """The admin goes on with the form's unsaved `obj` (messages, log entry,
+    redirect): make it the row the service created."""
+    for field in created._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(created, field.attname))
+    obj._state.adding, obj._state.db = False, created._state.db
+
+
 # --------------------------------------------------------------------------
 # categories
 # --------------------------------------------------------------------------
@@ -53,7 +61,7 @@ class CategoryAdmin(admin.ModelAdmin):
             services.category_update(category=obj, name=data["name"], parent=data["parent"])
         else:
             created = services.category_create(name=data["name"], parent=data["parent"])
-            obj.pk, obj._state.adding = created.pk, False
+            _adopt(obj, created)
 
 
 # --------------------------------------------------------------------------
@@ -116,7 +124,12 @@ class ItemAdmin(admin.ModelAdmin):
             **{name: data[name] for name in (*services.ITEM_ATTRIBUTES, "category", "branch", "is_unique_piece")},
             quantity=data.get("initial_quantity") or 0,
         )
-        obj.pk, obj._state.adding = created.pk, False
+        _adopt(obj, created)
+
+    def get_deleted_objects(self, objs, request):
+        # Soft delete: the ledger rows stay, so they protect nothing.
+        objs = list(objs)
+        return [str(obj) for obj in objs], {Item._meta.verbose_name_plural: len(objs)}, set(), []
 
     def delete_model(self, request, obj):
         services.item_delete(actor=request.user, item=obj)
@@ -219,7 +232,7 @@ class GoldRateAdmin(admin.ModelAdmin):
             effective_at=data["effective_at"],
             source=data["source"],
         )
-        obj.pk, obj._state.adding = created.pk, False
+        _adopt(obj, created)
 
 
 @admin.register(GoldRateFineness)

@@ -14,21 +14,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from apps.core.models import ChangeNumberField
+
 WEIGHT = {"max_digits": 10, "decimal_places": 3}
 MONEY = {"max_digits": 18, "decimal_places": 2}
 # Rates keep more places than money: only money components are quantized.
 RATE = {"max_digits": 20, "decimal_places": 6}
 
 
-class ChangeNumberField(models.BigIntegerField):
-    """Written by the trigger only. `db_default` makes Django leave the column
-    to the database on insert and read the stamped value back (RETURNING)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("db_default", 0)
-        kwargs.setdefault("editable", False)
-        kwargs.setdefault("db_index", True)
-        super().__init__(*args, **kwargs)
 
 
 class MakingMode(models.TextChoices):
@@ -154,6 +147,8 @@ class GoldRate(models.Model):
     source = models.CharField(max_length=32, default="manual")
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Stamped so POS terminals pull new rates by cursor.
+    change_number = ChangeNumberField()
 
     class Meta:
         ordering = ["-effective_at", "-created_at"]

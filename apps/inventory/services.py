@@ -125,6 +125,13 @@ def _save_item(item: Item, **kwargs) -> None:
         raise
 
 
+def _lock(item: Item) -> Item:
+    try:
+        return item_lock(item_id=item.pk)
+    except Item.DoesNotExist:
+        raise ApplicationError("item_not_found", "The item does not exist.", status=404) from None
+
+
 def _check_relations(*, category=None, branch=None) -> None:
     if category is not None and (not isinstance(category, Category) or category._state.adding):
         raise ApplicationError("invalid_category", "The category must be an existing category.")
@@ -185,10 +192,7 @@ def item_update(*, actor, item: Item, **fields) -> Item:
             "unknown_field", f"These fields cannot be changed here: {', '.join(unknown)}.",
             details=[{"field": f, "code": "not_editable", "message": "Not editable."} for f in unknown],
         )
-    try:
-        locked = item_lock(item_id=item.pk)
-    except Item.DoesNotExist:
-        raise ApplicationError("item_not_found", "The item does not exist.", status=404) from None
+    locked = _lock(item)
     if locked.is_deleted:
         raise ApplicationError("item_deleted", f"Item {locked.sku} has been deleted.", status=409)
 
@@ -234,7 +238,7 @@ def item_update(*, actor, item: Item, **fields) -> Item:
 @transaction.atomic
 def item_delete(*, actor, item: Item) -> Item:
     """Soft delete: POS terminals must learn about it on their next pull."""
-    locked = item_lock(item_id=item.pk)
+    locked = _lock(item)
     if not locked.is_deleted:
         locked.is_deleted = True
         locked.save(update_fields=["is_deleted", "updated_at"])
@@ -264,6 +268,11 @@ def _check_move(*, reason: str, reference: str) -> str:
     return validation.text(reference, field="Reference", code="invalid_reference", max_length=64, required=False)
 
 
+def _user_or_none(actor):
+    """Anonymous or system callers are recorded as nobody."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 def _check_delta(delta) -> int:
     delta = validation.whole_number(delta, field="Quantity change", code="invalid_delta")
     if delta == 0:
@@ -273,16 +282,14 @@ def _check_delta(delta) -> int:
 
 @transaction.atomic
 def stock_move(*, item: Item, delta: int, reason: str, actor=None, reference: str = "", note: str = "") -> StockMovement:
-    """Moves stock of one item. The caller's `item` gets the new quantity and status."""
+    """Moves stock of one item. The caller's `item` gets the new quantity and
+    status. Deleted items move too: a sale made offline is still a fact."""
     delta = _check_delta(delta)
     reference = _check_move(reason=reason, reference=reference)
-    try:
-        locked = item_lock(item_id=item.pk)
-    except Item.DoesNotExist:
-        raise ApplicationError("item_not_found", "The item does not exist.", status=404) from None
+    locked = _lock(item)
 
     movement = StockMovement.objects.create(
-        item=locked, quantity_delta=delta, reason=reason, reference=reference, note=note or "", actor=actor
+        item=locked, quantity_delta=delta, reason=reason, reference=reference, note=note or "", actor=_user_or_none(actor)
     )
     status = _status_after(item=locked, quantity=locked.quantity + delta)
     Item.objects.filter(pk=locked.pk).update(quantity=F("quantity") + delta, status=status, updated_at=timezone.now())
@@ -339,6 +346,7 @@ def stock_move_many(
             details=[{"field": "item_id", "code": "not_found", "message": str(m)} for m in sorted(missing)],
         )
 
+    actor = _user_or_none(actor)
     movements = StockMovement.objects.bulk_create(
         StockMovement(item_id=item_id, quantity_delta=delta, reason=reason, reference=reference, actor=actor)
         for item_id, delta in checked
@@ -358,10 +366,7 @@ def stock_adjust(*, actor, item: Item, new_quantity: int, note: str) -> StockMov
     if new_quantity < 0:
         raise ApplicationError("invalid_quantity", "A counted quantity cannot be negative.")
     note = validation.text(note, field="Note", code="note_required", max_length=2000)
-    try:
-        locked = item_lock(item_id=item.pk)
-    except Item.DoesNotExist:
-        raise ApplicationError("item_not_found", "The item does not exist.", status=404) from None
+    locked = _lock(item)
     if locked.is_unique_piece and new_quantity > 1:
         raise ApplicationError("invalid_quantity", "A one-of-a-kind piece has quantity 0 or 1.")
 
@@ -416,7 +421,7 @@ def gold_rate_set(
     before = _rate_snapshot(gold_rate_current())
     gold_rate = GoldRate.objects.create(
         base_rate=base_rate, base_fineness=base_fineness, effective_at=effective_at, source=source,
-        set_by=actor if getattr(actor, "pk", None) else None,
+        set_by=_user_or_none(actor),
     )
     GoldRateFineness.objects.bulk_create(
         GoldRateFineness(gold_rate=gold_rate, fineness=f, rate=r) for f, r in sorted(explicit.items())

@@ -49,3 +49,72 @@ class Device(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class Operation(models.Model):
+    """Every operation a device pushed that consumed a sequence number
+    (applied or rejected), with the result it got: a replay answers with it."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected"
+
+    id = models.BigAutoField(primary_key=True)
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="operations")
+    seq = models.BigIntegerField()
+    op_id = models.UUIDField(unique=True)
+    type = models.CharField(max_length=32)
+    payload = models.JSONField()
+    payload_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    result = models.JSONField()
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "seq"], name="pos_sync_operation_device_seq_unique")]
+        indexes = [models.Index(fields=["received_at"], name="pos_sync_operation_received")]
+
+    def __str__(self):
+        return f"{self.device_id} #{self.seq} {self.type} {self.status}"
+
+
+class ReviewItem(models.Model):
+    """Something a manager must look at: a conflict of an applied offline
+    operation (oversold, price mismatch, stale) or a rejected operation."""
+
+    class Kind(models.TextChoices):
+        OVERSOLD = "oversold", "Oversold"
+        PRICE_MISMATCH = "price_mismatch", "Price mismatch"
+        STALE = "stale", "Stale (older than the offline limit)"
+        UNKNOWN_CUSTOMER = "unknown_customer", "Unknown customer"
+        REJECTED = "rejected", "Rejected operation"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    operation = models.ForeignKey(Operation, null=True, blank=True, on_delete=models.PROTECT, related_name="review_items")
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey("inventory.Item", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    details = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="pos_sync_review_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", resolved_at__isnull=True) | models.Q(status="resolved", resolved_at__isnull=False),
+                name="pos_sync_review_resolution_consistent",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} ({self.status})"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
 from apps.accounts.models import Role
@@ -52,6 +52,31 @@ def _schema_name_for(domain: str) -> str:
         n += 1
         candidate = f"{base}_{n}"
     return candidate
+
+
+_CONSTRAINTS = """
+    SELECT t.relname, c.conname, pg_get_constraintdef(c.oid)
+    FROM pg_constraint c
+    JOIN pg_class t ON t.oid = c.conrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+    WHERE n.nspname = %s
+"""
+
+
+def _constraint_names_restore(*, schema: str) -> None:
+    """Cloning recreates plain UNIQUE constraints under PostgreSQL's default
+    names (<table>_<cols>_key). Later migrations alter constraints by name,
+    so give each one back the template's name."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CONSTRAINTS, [TEMPLATE_SCHEMA])
+        template = {(table, definition.replace(f"{TEMPLATE_SCHEMA}.", "")): name for table, name, definition in cursor.fetchall()}
+        cursor.execute(_CONSTRAINTS, [schema])
+        for table, name, definition in cursor.fetchall():
+            wanted = template.get((table, definition.replace(f"{schema}.", "")))
+            if wanted and wanted != name:
+                cursor.execute(
+                    f'ALTER TABLE "{schema}"."{table}" RENAME CONSTRAINT "{name}" TO "{wanted}"'
+                )
 
 
 def _validate_new_shop(*, name: str, domain: str, owner_email: str, owner_password: str) -> None:
@@ -108,6 +133,7 @@ def shop_create(
             timezone=timezone,
         )
         tenant.save(verbosity=0)
+        _constraint_names_restore(schema=tenant.schema_name)
         Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
         with tenant:
             user_create(email=owner_email, password=owner_password, role=Role.OWNER, full_name=name.strip())

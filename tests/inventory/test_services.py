@@ -331,27 +331,52 @@ def test_gold_rate_set_refuses_bad_input(owner, kwargs, code):
 # --------------------------------------------------------------------------
 
 
+def committed(shop: Tenant, fn):
+    """Runs `fn` in the shop's schema on a connection of its own, outside the
+    test's transaction, so what it writes is committed and other threads see it."""
+    outcome = {}
+
+    def target():
+        try:
+            connection.set_tenant(shop)
+            outcome["value"] = fn()
+        except BaseException as exc:  # handed back to the test's thread
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
 @contextmanager
 def committed_items(shop: Tenant, count: int, quantity: int):
-    """Items committed in the shop (other connections must see them), removed
-    afterwards. Not `transactional_db`: its flush would empty the public
-    schema's tables and take the session's shops with it."""
-    connection.set_tenant(shop)
+    """Committed items, removed afterwards. Not `transactional_db`: its flush
+    would empty the public schema's tables and take the session's shops too."""
     tag = uuid.uuid4().hex[:8]
-    category = category_create(name=f"Threads {tag}")
-    owner = User.objects.get(email=SHOPS["a"]["owner"])
-    items = [
-        item_create(**{**RING, "sku": f"T-{tag}-{n}", "category": category, "branch": Branch.objects.first(), "actor": owner, "quantity": quantity})
-        for n in range(count)
-    ]
+
+    def create():
+        category = category_create(name=f"Threads {tag}")
+        owner = User.objects.get(email=SHOPS["a"]["owner"])
+        branch = Branch.objects.get(name=SHOPS["a"]["branch"])
+        return [
+            item_create(**{**RING, "sku": f"T-{tag}-{n}", "category": category, "branch": branch, "actor": owner, "quantity": quantity})
+            for n in range(count)
+        ]
+
+    def remove():
+        StockMovement.objects.filter(item__sku__startswith=f"T-{tag}-").delete()
+        Item.objects.filter(sku__startswith=f"T-{tag}-").delete()
+        Category.objects.filter(name=f"Threads {tag}").delete()
+
     try:
-        yield items
+        yield committed(shop, create)
     finally:
-        connection.set_tenant(shop)
-        StockMovement.objects.filter(item__in=items).delete()
-        Item.objects.filter(pk__in=[i.pk for i in items]).delete()
-        Category.objects.filter(pk=category.pk).delete()
-        connection.set_schema_to_public()
+        committed(shop, remove)
 
 
 def run_in_threads(shop: Tenant, work, count: int = 10) -> list[BaseException]:
@@ -377,49 +402,58 @@ def run_in_threads(shop: Tenant, work, count: int = 10) -> list[BaseException]:
     return errors
 
 
-def shop_a_committed() -> Tenant:
-    return Tenant.objects.get(domains__domain=SHOPS["a"]["domain"])
-
-
 def assert_session_shops_survived() -> None:
     connection.set_schema_to_public()
     domains = [spec["domain"] for spec in SHOPS.values()]
     assert Tenant.objects.filter(domains__domain__in=domains).count() == len(domains)
 
 
-def test_concurrent_stock_moves_on_one_item_lose_nothing(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        shop = shop_a_committed()
-        with committed_items(shop, count=1, quantity=5) as [item]:
+def test_concurrent_stock_moves_on_one_item_lose_nothing(in_shop_a):
+    with committed_items(in_shop_a, count=1, quantity=5) as [item]:
 
-            def sell_and_return(n: int):
-                for delta in (-1, -1, 1, -2):
-                    stock_move(item=Item(pk=item.pk), delta=delta, reason="sale", reference=f"thread-{n}")
+        def sell_and_return(n: int):
+            for delta in (-1, -1, 1, -2):
+                stock_move(item=Item(pk=item.pk), delta=delta, reason="sale", reference=f"thread-{n}")
 
-            errors = run_in_threads(shop, sell_and_return)
+        errors = run_in_threads(in_shop_a, sell_and_return)
 
-            connection.set_tenant(shop)
-            assert errors == []
-            expected = 5 + 10 * (-1 - 1 + 1 - 2)
-            assert fresh(item).quantity == item_ledger_sum(item) == expected == -25
-            assert StockMovement.objects.filter(item=item).count() == 1 + 10 * 4
-        assert_session_shops_survived()
+        assert errors == []
+        expected = 5 + 10 * (-1 - 1 + 1 - 2)
+        assert fresh(item).quantity == item_ledger_sum(item) == expected == -25
+        assert StockMovement.objects.filter(item=item).count() == 1 + 10 * 4
+    assert not Item.objects.filter(pk=item.pk).exists()
+    assert_session_shops_survived()
 
 
-def test_concurrent_batches_in_opposite_orders_do_not_deadlock(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        shop = shop_a_committed()
-        with committed_items(shop, count=2, quantity=100) as (first, second):
+def test_concurrent_sales_and_returns_keep_a_unique_piece_status_consistent(in_shop_a):
+    with committed_items(in_shop_a, count=1, quantity=1) as [piece]:
+        committed(in_shop_a, lambda: Item.objects.filter(pk=piece.pk).update(is_unique_piece=True))
 
-            def batch(n: int):
-                moves = [(first.pk, -1), (second.pk, -2)]
-                for _ in range(5):
-                    stock_move_many(moves=moves if n % 2 else moves[::-1], reason="sync", reference=f"thread-{n}")
+        def sell_or_return(n: int):
+            for _ in range(5):
+                stock_move(item=Item(pk=piece.pk), delta=-1 if n % 2 else 1, reason="sale" if n % 2 else "return")
+                stock_move(item=Item(pk=piece.pk), delta=1 if n % 2 else -1, reason="return" if n % 2 else "sale")
 
-            errors = run_in_threads(shop, batch)
+        errors = run_in_threads(in_shop_a, sell_or_return)
 
-            connection.set_tenant(shop)
-            assert errors == []
-            assert fresh(first).quantity == item_ledger_sum(first) == 100 - 50
-            assert fresh(second).quantity == item_ledger_sum(second) == 100 - 100
-        assert_session_shops_survived()
+        assert errors == []
+        stored = fresh(piece)
+        assert stored.quantity == item_ledger_sum(piece) == 1
+        assert stored.status == "in_stock"
+    assert_session_shops_survived()
+
+
+def test_concurrent_batches_in_opposite_orders_do_not_deadlock(in_shop_a):
+    with committed_items(in_shop_a, count=2, quantity=100) as (first, second):
+
+        def batch(n: int):
+            moves = [(first.pk, -1), (second.pk, -2)]
+            for _ in range(5):
+                stock_move_many(moves=moves if n % 2 else moves[::-1], reason="sync", reference=f"thread-{n}")
+
+        errors = run_in_threads(in_shop_a, batch)
+
+        assert errors == []
+        assert fresh(first).quantity == item_ledger_sum(first) == 100 - 50
+        assert fresh(second).quantity == item_ledger_sum(second) == 100 - 100
+    assert_session_shops_survived()

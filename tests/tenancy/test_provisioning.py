@@ -141,3 +141,18 @@ def test_concurrent_creation_of_one_domain_gives_one_shop(django_db_blocker, db)
         finally:
             drop_shops_committed(schema_name__startswith="race")
     assert not schema_exists("race") and not schema_exists("race_2")
+
+
+def test_cloned_shop_keeps_the_template_constraint_names(shop_a):
+    """Migrations alter constraints by name: a clone must carry the same names."""
+    query = """
+        SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+        JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = %s ORDER BY 1, 2
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, ["zargar_template"])
+        template = [(t, n, d.replace("zargar_template.", "")) for t, n, d in cursor.fetchall()]
+        cursor.execute(query, [shop_a.schema_name])
+        assert [(t, n, d.replace(f"{shop_a.schema_name}.", "")) for t, n, d in cursor.fetchall()] == template
+    assert any(name == "branches_terminal_number_unique" for _, name, _ in template)

@@ -1,19 +1,6 @@
 from django.db import migrations
 
-# Generic on purpose: any synced table with a `change_number` column can use
-# it (customers reuse it with the same CREATE OR REPLACE). The sequence name is
-# unqualified and bound late (::text) so it resolves through search_path to
-# the sequence of the shop whose schema is active.
-STAMP_FUNCTION = """
-CREATE OR REPLACE FUNCTION zargar_stamp_change_number() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    NEW.change_number := nextval('sync_change_seq'::text);
-    RETURN NEW;
-END;
-$$;
-"""
-
+# The stamping function lives in core (0002).
 TABLES = ("inventory_category", "inventory_item")
 
 
@@ -31,8 +18,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Reversing leaves the function: other apps' triggers may use it.
-        migrations.RunSQL(STAMP_FUNCTION, migrations.RunSQL.noop),
         *(
             migrations.RunSQL(_trigger(table), f"DROP TRIGGER IF EXISTS {table}_stamp_change_number ON {table};")
             for table in TABLES
