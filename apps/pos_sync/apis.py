@@ -12,6 +12,7 @@ from apps.core.schema import ERROR_RESPONSES
 from apps.pos_sync import selectors
 from apps.pos_sync.authentication import DeviceAuthentication, IsDevice
 from apps.pos_sync.cursor import cursor_encode
+from apps.pos_sync.pull import pull_page
 from apps.pos_sync.services import device_enroll
 
 PROTOCOL_VERSION = 1
@@ -91,3 +92,19 @@ class StatusApi(PosApiView):
             "limits": pos_limits(),
             "clock_skew_seconds": skew,
         })
+
+
+class PullApi(PosApiView):
+    class FilterSerializer(serializers.Serializer):
+        cursor = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
+
+    @extend_schema(tags=["pos"], parameters=[FilterSerializer], responses={200: dict, **ERROR_RESPONSES})
+    def get(self, request):
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = pull_page(
+            device=request.auth, shop=request.tenant,
+            cursor=query.validated_data.get("cursor") or None, limit=query.validated_data["limit"],
+        )
+        return Response(page | {"protocol_version": PROTOCOL_VERSION})
