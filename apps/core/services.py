@@ -17,6 +17,11 @@ def outbox_event_add(*, topic: str, payload: dict) -> OutboxEvent:
     return OutboxEvent.objects.create(topic=topic, payload=_jsonable(payload))
 
 
+def outbox_events_add(*, events: list[tuple[str, dict]]) -> list[OutboxEvent]:
+    """Many events in one insert (a POS push writes one per applied sale)."""
+    return OutboxEvent.objects.bulk_create(OutboxEvent(topic=topic, payload=_jsonable(payload)) for topic, payload in events)
+
+
 def audit_record(*, actor, action: str, obj, before: dict | None = None, after: dict | None = None, note: str = "") -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,

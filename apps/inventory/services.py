@@ -331,14 +331,25 @@ def _apply_deltas(deltas: dict[UUID, int], *, now: datetime) -> None:
 def stock_move_many(
     *, moves: Sequence[tuple[UUID, int]], reason: str, reference: str, actor=None
 ) -> list[StockMovement]:
-    """Moves stock of many items at once, set-wise: one lock query, one ledger
+    """Moves stock of many items at once, set-wise, under one reference."""
+    return stock_moves_apply(moves=[(item_id, delta, reference) for item_id, delta in moves], reason=reason, actor=actor)
+
+
+@transaction.atomic
+def stock_moves_apply(
+    *, moves: Sequence[tuple[UUID, int, str]], reason: str, actor=None
+) -> list[StockMovement]:
+    """Moves stock set-wise, each move with its own reference (a POS push
+    carries many sales): one lock query in primary-key order, one ledger
     insert, one quantity update. All or nothing."""
-    checked = [(validation.item_id(item_id), _check_delta(delta)) for item_id, delta in moves]
-    reference = _check_move(reason=reason, reference=reference)
+    checked = [
+        (validation.item_id(item_id), _check_delta(delta), _check_move(reason=reason, reference=reference))
+        for item_id, delta, reference in moves
+    ]
     if not checked:
         return []
 
-    ids = {item_id for item_id, _ in checked}
+    ids = {item_id for item_id, _, _ in checked}
     missing = ids - set(items_lock_ids(item_ids=ids))
     if missing:
         raise ApplicationError(
@@ -349,10 +360,10 @@ def stock_move_many(
     actor = _user_or_none(actor)
     movements = StockMovement.objects.bulk_create(
         StockMovement(item_id=item_id, quantity_delta=delta, reason=reason, reference=reference, actor=actor)
-        for item_id, delta in checked
+        for item_id, delta, reference in checked
     )
     net: dict[UUID, int] = defaultdict(int)
-    for item_id, delta in checked:
+    for item_id, delta, _ in checked:
         net[item_id] += delta
     _apply_deltas({item_id: delta for item_id, delta in net.items() if delta}, now=timezone.now())
     return movements

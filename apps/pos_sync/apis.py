@@ -1,5 +1,6 @@
 """POS API v1 (docs/sync-protocol.md): enrolment, status, pull, push."""
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -8,11 +9,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.errors import ApplicationError
 from apps.core.schema import ERROR_RESPONSES
 from apps.pos_sync import selectors
 from apps.pos_sync.authentication import DeviceAuthentication, IsDevice
 from apps.pos_sync.cursor import cursor_encode
+from apps.pos_sync.envelope import envelope_parse
 from apps.pos_sync.pull import pull_page
+from apps.pos_sync.push import push_apply
 from apps.pos_sync.services import device_enroll
 
 PROTOCOL_VERSION = 1
@@ -108,3 +112,26 @@ class PullApi(PosApiView):
             cursor=query.validated_data.get("cursor") or None, limit=query.validated_data["limit"],
         )
         return Response(page | {"protocol_version": PROTOCOL_VERSION})
+
+
+class PushApi(PosApiView):
+    """Sales and other operations up to the server; results per operation."""
+
+    @extend_schema(tags=["pos"], request=dict, responses={200: dict, 409: ERROR_RESPONSES[409], **ERROR_RESPONSES})
+    def post(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.POS_MAX_BODY_BYTES:
+            raise ApplicationError("payload_too_large", f"The body is over {settings.POS_MAX_BODY_BYTES} bytes; send fewer operations.", status=413)
+        batch_id, operations = envelope_parse(request.body)
+        try:
+            outcome = push_apply(device_id=request.auth.pk, shop=request.tenant, operations=operations)
+        except OperationalError as exc:  # the database went away mid-push: nothing was written
+            raise ApplicationError("temporarily_unavailable", "The server cannot record operations right now; retry.",
+                                   status=503, headers={"Retry-After": "5"}) from exc
+        return Response({
+            "batch_id": str(batch_id) if batch_id else None,
+            "results": outcome.results,
+            "last_applied_seq": outcome.last_applied_seq,
+            "server_time": timezone.now(),
+            "protocol_version": PROTOCOL_VERSION,
+        })

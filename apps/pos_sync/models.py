@@ -99,6 +99,7 @@ class ReviewItem(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     operation = models.ForeignKey(Operation, null=True, blank=True, on_delete=models.PROTECT, related_name="review_items")
     device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sale = models.ForeignKey("sales.Sale", null=True, blank=True, on_delete=models.PROTECT, related_name="review_items")
     item = models.ForeignKey("inventory.Item", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     details = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)

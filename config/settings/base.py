@@ -130,6 +130,7 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
@@ -142,6 +143,9 @@ CACHES = {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "SOCKET_CONNECT_TIMEOUT": 2,
             "SOCKET_TIMEOUT": 2,
+            # Redis down must not fail a request: throttles and caches then
+            # just miss (POS pushes keep working; the outbox keeps events).
+            "IGNORE_EXCEPTIONS": True,
         },
     }
 }
@@ -219,6 +223,8 @@ SPECTACULAR_SETTINGS = {
 POS_MAX_OPERATIONS_PER_PUSH = env("POS_MAX_OPERATIONS_PER_PUSH", 200, int)
 POS_MAX_BODY_BYTES = env("POS_MAX_BODY_BYTES", 1048576, int)
 POS_MAX_OFFLINE_HOURS = env("POS_MAX_OFFLINE_HOURS", 72, int)
+# How long a push waits for a row lock before answering `retry`.
+POS_LOCK_TIMEOUT = env("POS_LOCK_TIMEOUT", "5s")
 DATA_UPLOAD_MAX_MEMORY_SIZE = POS_MAX_BODY_BYTES + 65536
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")

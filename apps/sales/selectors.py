@@ -1,0 +1,96 @@
+"""Reads on sales, in the current shop's schema."""
+import re
+import uuid
+from datetime import date, datetime, time
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError
+from apps.customers.text import normalize_digits
+from apps.sales.models import Payment, Sale, SaleLine, SaleSource, SaleStatus, TradeIn
+
+# A query made only of these may be (part of) a phone number.
+_PHONE_QUERY = re.compile(r"^[\d\s+\-()]+$")
+_MIN_PHONE_DIGITS = 3
+
+SALE_FILTERS = frozenset(
+    {"branch_id", "terminal_id", "cashier_id", "customer_id", "status", "source", "date_from", "date_to", "search"}
+)
+
+
+def _sales() -> QuerySet[Sale]:
+    """A sale with everything an invoice shows, in a fixed number of queries."""
+    return Sale.objects.select_related("branch", "terminal", "cashier", "customer", "voided_by").prefetch_related(
+        Prefetch("lines", queryset=SaleLine.objects.select_related("item", "override_by").order_by("line_no")),
+        Prefetch("payments", queryset=Payment.objects.order_by("method", "id")),
+        Prefetch("trade_ins", queryset=TradeIn.objects.order_by("id")),
+    )
+
+
+def _moment(value, *, end: bool) -> datetime:
+    """A date filter means the whole day in the current time zone."""
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    if isinstance(value, date):
+        return timezone.make_aware(datetime.combine(value, time.max if end else time.min))
+    raise ApplicationError("invalid_filter", "date_from and date_to must be dates or datetimes.")
+
+
+def sale_search(query: str) -> Q:
+    """Invoice number (exact), receipt number (exact, any case of letters),
+    or customer phone (contains its digits, leading zeros dropped so that
+    "0912 765..." finds "+98912765...")."""
+    text = normalize_digits(query or "").strip()
+    if not text:
+        return Q(pk__in=[])
+    match = Q(receipt_number__in=sorted({text, text.upper()}))
+    if text.isdigit() and len(text) <= 18:
+        match |= Q(invoice_number=int(text))
+    if _PHONE_QUERY.match(text):
+        digits = re.sub(r"\D", "", text).lstrip("0")
+        if len(digits) >= _MIN_PHONE_DIGITS:
+            match |= Q(customer__phone__contains=digits)
+    return match
+
+
+def sale_list(*, filters: dict | None = None) -> QuerySet[Sale]:
+    """Sales newest first. `filters`: branch_id, terminal_id, cashier_id,
+    customer_id, status, source, date_from / date_to (on occurred_at, dates
+    inclusive), search (see sale_search)."""
+    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    unknown = sorted(set(filters) - SALE_FILTERS)
+    if unknown:
+        raise ApplicationError("invalid_filter", f"Unknown filter(s): {', '.join(unknown)}.")
+    sales = _sales()
+    for key, kind in (("branch_id", uuid.UUID), ("terminal_id", uuid.UUID), ("cashier_id", int), ("customer_id", uuid.UUID)):
+        if key in filters:
+            try:
+                sales = sales.filter(**{key: kind(str(filters[key]))})
+            except ValueError:
+                raise ApplicationError("invalid_filter", f"{key} is not a valid id.") from None
+    if "status" in filters:
+        if filters["status"] not in SaleStatus.values:
+            raise ApplicationError("invalid_filter", f"Unknown status '{filters['status']}'.")
+        sales = sales.filter(status=filters["status"])
+    if "source" in filters:
+        if filters["source"] not in SaleSource.values:
+            raise ApplicationError("invalid_filter", f"Unknown source '{filters['source']}'.")
+        sales = sales.filter(source=filters["source"])
+    if "date_from" in filters:
+        sales = sales.filter(occurred_at__gte=_moment(filters["date_from"], end=False))
+    if "date_to" in filters:
+        sales = sales.filter(occurred_at__lte=_moment(filters["date_to"], end=True))
+    if "search" in filters:
+        sales = sales.filter(sale_search(str(filters["search"])))
+    return sales.order_by("-occurred_at", "-invoice_number")
+
+
+def sale_get(*, sale_id) -> Sale:
+    try:
+        sale = _sales().filter(pk=uuid.UUID(str(sale_id))).first()
+    except ValueError:
+        sale = None
+    if sale is None:
+        raise ApplicationError("sale_not_found", f"No sale with id {sale_id}.", status=404)
+    return sale
