@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine: `make run` and `make test`.
-.PHONY: run test bootstrap bench clean
+.PHONY: run test bootstrap bench bench-sync clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -9,6 +9,14 @@ run: bootstrap
 
 test: bootstrap
 	@scripts/test.sh $(ARGS)
+
+# Benchmarks print figures and write them to bench-results/; they are not tests.
+bench: bench-sync
+
+bench-sync: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
+		&& .venv/bin/python manage.py migrate_schemas -v 0
+	@.venv/bin/python scripts/bench_sync.py $(ARGS)
 
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis
