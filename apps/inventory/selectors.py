@@ -27,7 +27,11 @@ def gold_rate_current(*, at: datetime | None = None) -> GoldRate | None:
 def gold_rate_for_fineness(*, gold_rate: GoldRate, fineness: int) -> Decimal:
     """Rate per gram at `fineness`: the shop's explicit rate if it set one,
     else the base rate scaled by purity."""
-    explicit = {r.fineness: r.rate for r in gold_rate.fineness_rates.all()}
+    # A rate row never changes: read its explicit rates once per instance
+    # (a POS push prices hundreds of lines against one row).
+    explicit = getattr(gold_rate, "_explicit_rates", None)
+    if explicit is None:
+        explicit = gold_rate._explicit_rates = {r.fineness: r.rate for r in gold_rate.fineness_rates.all()}
     try:
         return pricing.rate_for_fineness(
             base_rate=gold_rate.base_rate,
@@ -43,8 +47,12 @@ def tax_rules_for_shop(shop: Tenant) -> pricing.TaxRules:
     """The shop's tax and rounding settings. Profit exists only in Iran's
     formula, so the setting is ignored for other regimes."""
     is_iran = shop.tax_regime == Tenant.TaxRegime.IR
+    key = (shop.tax_regime, shop.currency, shop.vat_percent, shop.profit_percent, shop.rounding_increment, shop.rounding_mode)
+    cached = getattr(shop, "_tax_rules", None)
+    if cached is not None and cached[0] == key:  # built once per shop instance and settings
+        return cached[1]
     try:
-        return pricing.TaxRules(
+        rules = pricing.TaxRules(
             regime=shop.tax_regime,
             currency=shop.currency,
             vat_percent=shop.vat_percent,
@@ -54,6 +62,8 @@ def tax_rules_for_shop(shop: Tenant) -> pricing.TaxRules:
         )
     except (TypeError, ValueError) as exc:
         raise ApplicationError("invalid_shop_settings", f"The shop's tax settings are not usable: {exc}", status=409) from exc
+    shop._tax_rules = (key, rules)
+    return rules
 
 
 def item_price_quote(*, item: Item, shop: Tenant, gold_rate: GoldRate | None = None) -> pricing.PriceBreakdown:

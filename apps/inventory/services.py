@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+import uuid
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
@@ -15,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.branches.models import Branch
+from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_record
 from apps.inventory import validation
@@ -330,7 +332,7 @@ def _apply_deltas(deltas: dict[UUID, int], *, now: datetime) -> None:
 @transaction.atomic
 def stock_move_many(
     *, moves: Sequence[tuple[UUID, int]], reason: str, reference: str, actor=None
-) -> list[StockMovement]:
+) -> list[dict]:
     """Moves stock of many items at once, set-wise, under one reference."""
     return stock_moves_apply(moves=[(item_id, delta, reference) for item_id, delta in moves], reason=reason, actor=actor)
 
@@ -338,16 +340,18 @@ def stock_move_many(
 @transaction.atomic
 def stock_moves_apply(
     *, moves: Sequence[tuple[UUID, int, str]], reason: str, actor=None
-) -> list[StockMovement]:
+) -> list[dict]:
     """Moves stock set-wise, each move with its own reference (a POS push
     carries many sales): one lock query in primary-key order, one ledger
     insert, one quantity update. All or nothing."""
+    if not moves:
+        return []
+    _check_move(reason=reason, reference="")
     checked = [
-        (validation.item_id(item_id), _check_delta(delta), _check_move(reason=reason, reference=reference))
+        (validation.item_id(item_id), _check_delta(delta),
+         validation.text(reference, field="Reference", code="invalid_reference", max_length=64, required=False))
         for item_id, delta, reference in moves
     ]
-    if not checked:
-        return []
 
     ids = {item_id for item_id, _, _ in checked}
     missing = ids - set(items_lock_ids(item_ids=ids))
@@ -358,10 +362,12 @@ def stock_moves_apply(
         )
 
     actor = _user_or_none(actor)
-    movements = StockMovement.objects.bulk_create(
-        StockMovement(item_id=item_id, quantity_delta=delta, reason=reason, reference=reference, actor=actor)
+    movements = [
+        {"id": uuid.uuid4(), "item_id": item_id, "quantity_delta": delta, "reason": reason, "reference": reference,
+         "note": "", "actor_id": actor.pk if actor else None}
         for item_id, delta, reference in checked
-    )
+    ]
+    copy_insert(StockMovement, movements)  # the hot path of a POS push: COPY, not INSERT
     net: dict[UUID, int] = defaultdict(int)
     for item_id, delta, _ in checked:
         net[item_id] += delta

@@ -59,7 +59,7 @@ class Operation(models.Model):
         APPLIED = "applied", "Applied"
         REJECTED = "rejected", "Rejected"
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="operations")
     seq = models.BigIntegerField()
     op_id = models.UUIDField(unique=True)
@@ -89,6 +89,9 @@ class ReviewItem(models.Model):
         STALE = "stale", "Stale (older than the offline limit)"
         UNKNOWN_CUSTOMER = "unknown_customer", "Unknown customer"
         REJECTED = "rejected", "Rejected operation"
+        # Opened by background jobs (apps.inventory.reconciliation, apps.customers.loyalty).
+        STOCK_DRIFT = "stock_drift", "Stock differs from its ledger"
+        POINTS_UNREVERSED = "points_unreversed", "Points could not be taken back"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -8,6 +8,7 @@ set-wise write fails, each sale is retried alone in its own savepoint, so
 every operation stays all-or-nothing. A temporary failure (a lock wait that
 times out) turns the operation and everything after it into `retry`.
 """
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,12 +17,15 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 from django.utils import timezone
 from psycopg import errors as pg_errors
 
+from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
 from apps.customers.services import customer_create
 from apps.pos_sync.envelope import Operation as Op
 from apps.pos_sync.models import Device, Operation, ReviewItem
 from apps.pos_sync.sale_ops import Catalogue, Rejected, SalePlan, sale_plan, sales_write
 from apps.inventory.selectors import tax_rules_for_shop
+from apps.sales.models import Sale
+from apps.sales.services import sale_return, sale_void
 
 TEMPORARY = (pg_errors.LockNotAvailable, pg_errors.QueryCanceled, pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
 
@@ -44,7 +48,7 @@ def device_lock(*, device_id) -> Device:
     """The device's row, locked for this push; a push already holding it
     means this one is a concurrent duplicate (409, nothing changed)."""
     try:
-        return Device.objects.select_for_update(nowait=True).select_related("terminal__branch").get(pk=device_id)
+        return Device.objects.select_for_update(nowait=True, no_key=True, of=("self",)).select_related("terminal__branch").get(pk=device_id)
     except OperationalError as exc:
         if isinstance(exc.__cause__, pg_errors.LockNotAvailable):
             raise ApplicationError(
@@ -67,7 +71,7 @@ def push_apply(*, device_id, shop, operations: list[Op]) -> PushOutcome:
         device.last_applied_seq = run.last_seq
         device.last_seen_at = received_at
         device.save(update_fields=["last_applied_seq", "last_seen_at"])
-        Operation.objects.bulk_create(run.logs)
+        copy_insert(Operation, run.logs)
         ReviewItem.objects.bulk_create(run.reviews)
     return PushOutcome(results=run.results, last_applied_seq=run.last_seq)
 
@@ -78,7 +82,7 @@ class _Run:
         self.exponent = tax_rules_for_shop(shop).exponent
         self.last_seq = device.last_applied_seq
         self.results: list[dict] = []
-        self.logs: list[Operation] = []
+        self.logs: list[dict] = []
         self.reviews: list[ReviewItem] = []
 
     # -- the queue ---------------------------------------------------------
@@ -116,8 +120,9 @@ class _Run:
         """Stored results for operations this push repeats, by op_id."""
         by_op_id = {log.op_id: log for log in Operation.objects.filter(op_id__in=[op.op_id for op in operations])}
         repeated_seqs = [op.seq for op in operations if op.seq <= self.last_seq and op.op_id not in by_op_id]
-        for log in Operation.objects.filter(device=self.device, seq__in=repeated_seqs):
-            by_op_id.setdefault(log.op_id, log)
+        if repeated_seqs:
+            for log in Operation.objects.filter(device=self.device, seq__in=repeated_seqs):
+                by_op_id.setdefault(log.op_id, log)
         return by_op_id
 
     def _repeat(self, op: Op, prior: Operation | None) -> None:
@@ -197,7 +202,7 @@ class _Run:
         log = self._log(op, Operation.Status.APPLIED, result)
         for conflict in plan.conflicts:
             self.reviews.append(ReviewItem(
-                kind=conflict["kind"], operation=log, device=self.device, sale_id=plan.sale_id,
+                kind=conflict["kind"], operation_id=log, device=self.device, sale_id=plan.sale_id,
                 item_id=conflict.get("item_id"), details=conflict,
             ))
 
@@ -229,18 +234,20 @@ class _Run:
 
     def _reject(self, op: Op, errors: list[dict]) -> None:
         log = self._log(op, Operation.Status.REJECTED, _result(op, "rejected", errors=errors))
-        self.reviews.append(ReviewItem(kind=ReviewItem.Kind.REJECTED, operation=log, device=self.device,
+        self.reviews.append(ReviewItem(kind=ReviewItem.Kind.REJECTED, operation_id=log, device=self.device,
                                        details={"type": op.type, "errors": errors}))
 
-    def _log(self, op: Op, status: str, result: dict) -> Operation:
+    def _log(self, op: Op, status: str, result: dict) -> uuid.UUID:
+        """Records the operation's outcome; returns the log row's id."""
         self.results.append(result)
         self.last_seq = op.seq
-        log = Operation(
-            device=self.device, seq=op.seq, op_id=op.op_id, type=op.type[:32], payload=op.raw, payload_hash=op.payload_hash,
-            status=status, result=result, occurred_at=op.occurred_at, received_at=self.received_at,
-        )
-        self.logs.append(log)
-        return log
+        log_id = uuid.uuid4()
+        self.logs.append({
+            "id": log_id, "device_id": self.device.pk, "seq": op.seq, "op_id": op.op_id, "type": op.type[:32],
+            "payload": op.raw, "payload_hash": op.payload_hash, "status": status, "result": result,
+            "occurred_at": op.occurred_at, "received_at": self.received_at,
+        })
+        return log_id
 
 
 def _result(op: Op, status: str, *, server_id=None, invoice_number=None, conflicts=(), errors=()) -> dict:
@@ -263,4 +270,58 @@ def _customer_create(*, run: _Run, op: Op) -> str:
     return str(customer.pk)
 
 
-SINGLE_HANDLERS = {"customer.create": _customer_create}
+def _sale_of(payload: dict) -> Sale:
+    sale = Sale.objects.filter(client_sale_id=_uuid(payload.get("client_sale_id"), "payload.client_sale_id")).first()
+    if sale is None:
+        raise Rejected("unknown_sale", "No sale with this client_sale_id in this shop.", "payload.client_sale_id")
+    return sale
+
+
+def _uuid(value, field_name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise Rejected("invalid_id", f"{field_name} must be a UUID.", field_name) from exc
+
+
+def _sale_void(*, run: _Run, op: Op) -> str:
+    sale = _sale_of(op.payload)
+    sale_void(actor=None, sale=sale, reason=str(op.payload.get("reason") or "voided at the terminal"), device=run.device)
+    return str(sale.pk)
+
+
+def _return_create(*, run: _Run, op: Op) -> str:
+    """Lines name items; each is taken from the sale's lines of that item
+    that still have pieces to return, in line order."""
+    sale = _sale_of(op.payload)
+    lines = op.payload.get("lines")
+    if not isinstance(lines, list) or not lines:
+        raise Rejected("invalid_lines", "A return names at least one line.", "payload.lines")
+    left = {line.pk: (line.item_id, line.quantity - line.returned_quantity) for line in sale.lines.order_by("line_no")}
+    taken: dict = {}
+    for index, wanted in enumerate(lines):
+        where = f"payload.lines[{index}]"
+        if not isinstance(wanted, dict):
+            raise Rejected("invalid_line", "A return line must be an object.", where)
+        item_id, quantity = _uuid(wanted.get("item_id"), f"{where}.item_id"), wanted.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise Rejected("invalid_quantity", "quantity must be a whole number from 1.", f"{where}.quantity")
+        for line_id, (line_item, available) in left.items():
+            if line_item != item_id or available <= 0 or quantity <= 0:
+                continue
+            step = min(available, quantity)
+            taken[line_id] = taken.get(line_id, 0) + step
+            left[line_id] = (line_item, available - step)
+            quantity -= step
+        if quantity:
+            raise Rejected("return_exceeds_sale", "More pieces returned than the sale has left.", where)
+    sale_return(actor=None, sale=sale, lines=list(taken.items()), reason=str(op.payload.get("reason") or "returned at the terminal"),
+                device=run.device)
+    return str(sale.pk)
+
+
+SINGLE_HANDLERS = {
+    "customer.create": _customer_create,
+    "sale.void": _sale_void,
+    "return.create": _return_create,
+}

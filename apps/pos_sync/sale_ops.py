@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
+from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
 from apps.core.services import outbox_events_add
 from apps.customers.models import Customer
@@ -61,6 +62,14 @@ class Catalogue:
     gold_rates: dict
     customers: set
     taken_client_ids: set
+    prices: dict = field(default_factory=dict)
+
+    def line_price(self, *, item, quantity: int, gold_rate, shop) -> LinePrice:
+        """The same piece at the same rate is priced once per batch."""
+        key = (item.pk, gold_rate.pk if gold_rate else None, quantity)
+        if key not in self.prices:
+            self.prices[key] = line_price(item=item, quantity=quantity, gold_rate=gold_rate, shop=shop)
+        return self.prices[key]
 
     @classmethod
     def load(cls, payloads: list) -> "Catalogue":
@@ -196,7 +205,7 @@ def _line(line, where: str, *, shop, exponent: int, catalogue: Catalogue):
             raise Rejected("unknown_gold_rate", f"No gold rate {line.get('gold_rate_id')} in this shop.", f"{where}.gold_rate_id")
     unit_price = _decimal(line.get("unit_price"), f"{where}.unit_price", places=exponent)
     try:
-        price = line_price(item=item, quantity=quantity, gold_rate=gold_rate, shop=shop)
+        price = catalogue.line_price(item=item, quantity=quantity, gold_rate=gold_rate, shop=shop)
     except ApplicationError as exc:
         raise Rejected(exc.code, exc.message, where) from exc
     return item, price, unit_price * quantity
@@ -254,53 +263,56 @@ def sales_write(*, plans: list[SalePlan], device, shop, received_at: datetime) -
     numbers = invoice_numbers_allocate(branch_id=branch.pk, count=len(plans))
     sales, lines, trade_ins, payments, moves, events = [], [], [], [], [], []
     for plan, number in zip(plans, numbers):
-        totals = {key: Decimal(0) for key in ("gold", "making", "profit", "stones", "fixed", "tax", "discount")}
+        totals = dict.fromkeys(("gold", "making", "profit", "stones", "fixed", "tax", "discount"), Decimal(0))
         subtotal = Decimal(0)
         for line_no, (item, price, given) in enumerate(plan.lines, start=1):
             discount, making = _booked(price, given)
-            line_total = price.gold + making + price.profit + price.stones + price.fixed + price.tax - discount
-            for key, value in (("gold", price.gold), ("making", making), ("profit", price.profit), ("stones", price.stones),
-                               ("fixed", price.fixed), ("tax", price.tax), ("discount", discount)):
+            line = {
+                "gold": price.gold, "making": making, "profit": price.profit, "stones": price.stones,
+                "fixed": price.fixed, "tax": price.tax, "discount": discount,
+            }
+            for key, value in line.items():
                 totals[key] += value
-            lines.append(SaleLine(
-                sale_id=plan.sale_id, line_no=line_no, item_id=item.pk, quantity=price.quantity, description=item.name[:255],
-                fineness=price.fineness, net_weight=price.net_weight, gold_rate_id=price.gold_rate_id, rate=price.rate,
-                making_mode=price.making_mode, making_value=price.making_value, gold=price.gold, making=making,
-                profit=price.profit, stones=price.stones, fixed=price.fixed, tax=price.tax, discount=discount,
-                total=line_total, unit_price=price.unit_price,
-            ))
+            line_total = sum(value for key, value in line.items() if key != "discount") - discount
             subtotal += line_total
+            lines.append(line | {
+                "id": uuid.uuid4(), "sale_id": plan.sale_id, "line_no": line_no, "item_id": item.pk,
+                "quantity": price.quantity, "description": item.name[:255], "fineness": price.fineness,
+                "net_weight": price.net_weight, "gold_rate_id": price.gold_rate_id, "rate": price.rate,
+                "making_mode": price.making_mode, "making_value": price.making_value, "total": line_total,
+                "unit_price": price.unit_price, "returned_quantity": 0, "override_by_id": None, "override": None,
+            })
             moves.append((item.pk, -price.quantity, str(plan.sale_id)))
-        sales.append(Sale(
-            id=plan.sale_id, branch_id=branch.pk, terminal_id=device.terminal_id, device_id=device.pk,
-            customer_id=plan.customer_id, invoice_number=number, receipt_number=plan.receipt_number,
-            client_sale_id=plan.client_sale_id, source=SaleSource.OFFLINE, status=SaleStatus.COMPLETED,
-            occurred_at=plan.occurred_at, received_at=received_at, currency=shop.currency,
-            gold_total=totals["gold"], making_total=totals["making"], profit_total=totals["profit"],
-            stones_total=totals["stones"], fixed_total=totals["fixed"], tax_total=totals["tax"],
-            discount_total=totals["discount"], subtotal=subtotal, rounding=plan.total - subtotal,
-            total=plan.total, paid_total=plan.total,
-        ))
+        sales.append({
+            "id": plan.sale_id, "branch_id": branch.pk, "terminal_id": device.terminal_id, "device_id": device.pk,
+            "cashier_id": None, "customer_id": plan.customer_id, "invoice_number": number,
+            "receipt_number": plan.receipt_number, "client_sale_id": plan.client_sale_id, "source": SaleSource.OFFLINE,
+            "status": SaleStatus.COMPLETED, "occurred_at": plan.occurred_at, "received_at": received_at,
+            "currency": shop.currency, "gold_total": totals["gold"], "making_total": totals["making"],
+            "profit_total": totals["profit"], "stones_total": totals["stones"], "fixed_total": totals["fixed"],
+            "tax_total": totals["tax"], "discount_total": totals["discount"], "subtotal": subtotal,
+            "rounding": plan.total - subtotal, "total": plan.total, "paid_total": plan.total,
+            "voided_at": None, "voided_by_id": None, "void_reason": "",
+        })
         for valued in plan.trade_ins:
-            trade_in = TradeIn(
-                id=uuid.uuid4(), sale_id=plan.sale_id, description=valued.description, weight=valued.weight,
-                fineness=valued.fineness, pure_weight=valued.pure_weight, pure_rate=valued.pure_rate,
-                deduction_percent=valued.deduction_percent, gross_value=valued.gross_value,
-                deduction=valued.deduction, value=valued.value,
-            )
-            trade_ins.append(trade_in)
-            payments.append(Payment(sale_id=plan.sale_id, method=PaymentMethod.OLD_GOLD, amount=valued.value, trade_in_id=trade_in.id))
-        payments.extend(Payment(sale_id=plan.sale_id, method=method, amount=amount, reference=reference)
-                        for method, amount, reference in plan.payments)
+            trade_in_id = uuid.uuid4()
+            trade_ins.append({
+                "id": trade_in_id, "sale_id": plan.sale_id, "description": valued.description, "weight": valued.weight,
+                "fineness": valued.fineness, "pure_weight": valued.pure_weight, "pure_rate": valued.pure_rate,
+                "deduction_percent": valued.deduction_percent, "gross_value": valued.gross_value,
+                "deduction": valued.deduction, "value": valued.value,
+            })
+            payments.append({"id": uuid.uuid4(), "sale_id": plan.sale_id, "method": PaymentMethod.OLD_GOLD,
+                             "amount": valued.value, "reference": "", "trade_in_id": trade_in_id})
+        payments.extend({"id": uuid.uuid4(), "sale_id": plan.sale_id, "method": method, "amount": amount,
+                         "reference": reference, "trade_in_id": None} for method, amount, reference in plan.payments)
         events.append(("sale.applied", {
             "sale_id": plan.sale_id, "customer_id": plan.customer_id, "total": str(plan.total), "branch_id": branch.pk,
             "occurred_at": plan.occurred_at, "invoice_number": number, "source": SaleSource.OFFLINE,
         }))
 
-    Sale.objects.bulk_create(sales)
-    SaleLine.objects.bulk_create(lines)
-    TradeIn.objects.bulk_create(trade_ins)
-    Payment.objects.bulk_create(payments)
+    for model, rows in ((Sale, sales), (SaleLine, lines), (TradeIn, trade_ins), (Payment, payments)):
+        copy_insert(model, rows)
     stock_moves_apply(moves=moves, reason=MovementReason.SALE)
     outbox_events_add(events=events)
     return {plan.sale_id: number for plan, number in zip(plans, numbers)}

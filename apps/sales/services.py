@@ -615,11 +615,13 @@ def _reason(reason: str) -> str:
 
 
 @transaction.atomic
-def sale_void(*, actor, sale: Sale, reason: str) -> Sale:
+def sale_void(*, actor, sale: Sale, reason: str, device=None) -> Sale:
     """Cancels a sale by a manager: every piece goes back to stock through
     the ledger (reason "void"). A sale with returns cannot be voided (take a
     return of the rest instead); a voided one cannot be voided again."""
-    _require_perm(actor, "accounts.void_sale", "void a sale")
+    # A POS device's offline void was authorised at the terminal; it stands in for the user.
+    if device is None:
+        _require_perm(actor, "accounts.void_sale", "void a sale")
     reason = _reason(reason)
     locked = sale_lock(sale_id=sale.pk)
     if locked.status == SaleStatus.VOIDED:
@@ -635,7 +637,8 @@ def sale_void(*, actor, sale: Sale, reason: str) -> Sale:
     moves = [(line.item_id, line.quantity) for line in locked.lines.all()]
     stock_move_many(moves=moves, reason=MovementReason.VOID, reference=str(locked.pk), actor=actor)
     audit_record(actor=actor, action="sales.sale_void", obj=locked, before={"status": before},
-                 after={"status": locked.status, "total": locked.total}, note=reason)
+                 after={"status": locked.status, "total": locked.total},
+                 note=reason if device is None else f"{reason} (offline, device {device.pk})")
     outbox_event_add(
         topic="sale.voided",
         payload={"sale_id": locked.pk, "customer_id": locked.customer_id, "total": _money(locked.total, locked.currency),
@@ -647,7 +650,7 @@ def sale_void(*, actor, sale: Sale, reason: str) -> Sale:
 
 
 @transaction.atomic
-def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason: str) -> Return:
+def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason: str, device=None) -> Return:
     """Takes goods back, in full or in part; they go back to stock through
     the ledger (reason "return").
 
@@ -657,7 +660,8 @@ def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason:
     it cost. The return that completes the sale also settles the invoice
     rounding (never below zero), so a full return refunds the invoice total.
     """
-    _require_perm(actor, "accounts.return_sale", "take a return")
+    if device is None:  # as for voids: a device's offline return was authorised at the terminal
+        _require_perm(actor, "accounts.return_sale", "take a return")
     reason = _reason(reason)
     locked = sale_lock(sale_id=sale.pk)
     if locked.status == SaleStatus.VOIDED:
@@ -726,7 +730,7 @@ def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason:
         actor=actor, action="sales.sale_return", obj=locked, before={"status": before},
         after={"status": locked.status, "return_id": sale_return_row.pk, "refund_total": _money(refund_total, locked.currency),
                "lines": returned},
-        note=reason,
+        note=reason if device is None else f"{reason} (offline, device {device.pk})",
     )
     outbox_event_add(
         topic="sale.returned",

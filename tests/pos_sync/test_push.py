@@ -325,6 +325,30 @@ def test_a_lock_wait_that_times_out_is_retry_for_it_and_all_after(shop_a, django
             terminal.delete()
             StockMovement.objects.filter(item=ring).delete()
             Item.objects.filter(pk=ring.pk).delete()
+            from apps.core.models import AuditEntry
+
+            AuditEntry.objects.filter(object_id__in=[str(rate.pk), str(ring.pk)]).delete()
             rate.delete()
 
         run_committed(cleanup)
+
+
+def test_void_and_return_by_client_sale_id(device_a, rate):
+    ring = catalogue.ring(quantity=10)
+    client = pos_client("a", device_a.token)
+    to_void, to_return = sale_payload([(ring, rate, 1)]), sale_payload([(ring, rate, 3)])
+    body = push(client, [
+        op(1, to_void), op(2, to_return),
+        op(3, {"client_sale_id": to_void["client_sale_id"], "reason": "customer changed mind"}, type="sale.void"),
+        op(4, {"client_sale_id": to_return["client_sale_id"], "lines": [{"item_id": str(ring.pk), "quantity": 2}],
+               "reason": "too big"}, type="return.create"),
+        op(5, {"client_sale_id": to_void["client_sale_id"]}, type="sale.void"),
+        op(6, {"client_sale_id": to_return["client_sale_id"], "lines": [{"item_id": str(ring.pk), "quantity": 2}]}, type="return.create"),
+    ]).json()
+    assert [r["status"] for r in body["results"]] == ["applied"] * 4 + ["rejected"] * 2
+    assert body["results"][4]["errors"][0]["code"] == "sale_already_voided"
+    assert body["results"][5]["errors"][0]["code"] == "return_exceeds_sale"
+    assert Sale.objects.get(client_sale_id=to_void["client_sale_id"]).status == "voided"
+    assert Sale.objects.get(client_sale_id=to_return["client_sale_id"]).status == "partially_returned"
+    ring.refresh_from_db()
+    assert ring.quantity == 10 - 4 + 1 + 2 == item_ledger_sum(ring)
