@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.tenancy import views as tenancy_views
 from config.urls_common import urlpatterns as common_urlpatterns
 
 handler404 = "apps.core.views.json_or_html_404"
@@ -12,14 +11,18 @@ handler500 = "apps.core.views.json_or_html_500"
 api_v1 = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.branches.urls")),
+    path("", include("apps.inventory.urls")),
+    path("", include("apps.customers.urls")),
+    path("", include("apps.sales.urls")),
+    path("", include("apps.reports.urls")),
 ]
 
 urlpatterns = [
     *common_urlpatterns,
-    path("", tenancy_views.shop_home, name="shop-home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/pos/v1/", include("apps.pos_sync.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("apps.ui.urls")),  # staff web UI
 ]

@@ -280,10 +280,11 @@ class Terminal:
     # push
     # ------------------------------------------------------------------
 
-    def push(self, max_batch: int | None = None) -> PushSummary:
+    def push(self, max_batch: int | None = None, max_batches: int | None = None) -> PushSummary:
         """Sends pending operations in seq order, in batches within the
         server's limits, and stores every answer. Stops at the first `retry`
-        (the queue is kept for the next push); raises EnvelopeError,
+        (the queue is kept for the next push), or after `max_batches` batches
+        (load tests pace themselves with it); raises EnvelopeError,
         DeviceRevoked or ServerUnavailable, leaving the queue intact."""
         self.store.device_required()
         limits = self.store.meta_get("limits") or {}
@@ -304,7 +305,7 @@ class Terminal:
             if stop == "requeue" and not requeued:
                 requeued = True
                 continue
-            if stop:
+            if stop or (max_batches and summary.batches >= max_batches):
                 break
         if summary.last_applied_seq is not None:
             self.store.meta_set(last_applied_seq=summary.last_applied_seq)

@@ -224,7 +224,7 @@ def main() -> int:
             try:
                 with Terminal(path, timeout=60, on_request=hook) as terminal:
                     while time.monotonic() < stop_at[0] and terminal.store.pending(1):
-                        summary = terminal.push(max_batch=BATCH)
+                        summary = terminal.push(max_batch=BATCH, max_batches=1)
                         with lock:
                             applied[0] += summary.applied
             except Exception as exc:  # counted, and the run fails

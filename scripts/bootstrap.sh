@@ -43,3 +43,4 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
 fi
 
 scripts/services.sh
+scripts/frontend.sh  # staff UI assets from npm, compiled translations, PDF font

@@ -31,6 +31,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from apps.branches.services import branch_create
     from apps.tenancy.services import shop_create
 
+    # pytest-django sets up the test database only when a selected test asks
+    # for it; never write this session's shops into a real database.
+    assert connection.settings_dict["NAME"].startswith("test_"), (
+        "no test database was set up: mark the selected tests with pytest.mark.django_db"
+    )
     with django_db_blocker.unblock():
         call_command("setup_platform", verbosity=0)
         for key, spec in SHOPS.items():

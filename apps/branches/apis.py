@@ -14,6 +14,10 @@ from apps.pos_sync.services import device_revoke, enrollment_code_issue
 
 
 class BranchListApi(ApiView):
+    """The shop's open branches, oldest first."""
+
+    pagination_class = Pagination
+
     class OutputSerializer(serializers.ModelSerializer):
         class Meta:
             model = Branch
@@ -38,7 +42,11 @@ def _code_response(terminal, issued, status_code):
 
 
 class TerminalListCreateApi(ApiView):
+    """Terminals with their enrolled device; POST creates one and returns a
+    one-time enrolment code for the POS (valid 15 minutes)."""
+
     permission_classes = [require("accounts.manage_terminals")]
+    pagination_class = Pagination
 
     class InputSerializer(serializers.Serializer):
         branch_id = serializers.UUIDField()
@@ -81,6 +89,8 @@ class TerminalListCreateApi(ApiView):
 
 
 class TerminalEnrollmentCodeApi(ApiView):
+    """A fresh one-time enrolment code for the terminal."""
+
     permission_classes = [require("accounts.manage_terminals")]
 
     @extend_schema(tags=["terminals"], request=None, responses={201: EnrollmentCodeSerializer, **ERROR_RESPONSES})
@@ -90,6 +100,8 @@ class TerminalEnrollmentCodeApi(ApiView):
 
 
 class TerminalRevokeApi(ApiView):
+    """Revokes the terminal's enrolled device: its token is refused from now on."""
+
     permission_classes = [require("accounts.manage_terminals")]
 
     class OutputSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,6 +30,22 @@ def require(*perms: str) -> type[BasePermission]:
 
     HasPermissions.__name__ = "Requires_" + "_".join(p.split(".")[-1] for p in perms)
     return HasPermissions
+
+
+def require_to_write(*perms: str) -> type[BasePermission]:
+    """Any signed-in staff member may read; writing needs every perm."""
+    writer = require(*perms)
+
+    class ReadOrHasPermissions(BasePermission):
+        message = writer.message
+
+        def has_permission(self, request, view):
+            if request.method in SAFE_METHODS:
+                return bool(request.user and request.user.is_authenticated)
+            return writer().has_permission(request, view)
+
+    ReadOrHasPermissions.__name__ = "ReadOr" + writer.__name__
+    return ReadOrHasPermissions
 
 
 class _Replay(Exception):

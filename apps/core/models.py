@@ -80,3 +80,88 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.owner} {self.key}"
+
+
+# --------------------------------------------------------------------------
+# Background work (apps.core.outbox, apps.core.consumers, apps.core.tasks)
+# --------------------------------------------------------------------------
+
+
+class ProcessedEvent(models.Model):
+    """An outbox event a consumer has applied. Inserted in the same
+    transaction as the consumer's effect, so a redelivered event finds its
+    row and does nothing; a consumer that died mid-way left no row."""
+
+    id = models.BigAutoField(primary_key=True)
+    event_id = models.UUIDField()
+    consumer = models.CharField(max_length=64)
+    processed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event_id", "consumer"], name="core_processedevent_event_consumer_unique")]
+
+    def __str__(self):
+        return f"{self.consumer} {self.event_id}"
+
+
+class DeadLetter(models.Model):
+    """A task that still failed after its last retry. Kept in the public
+    schema (written there whichever shop the task ran for) so operators see
+    every shop's in one place, and can run it again (`deadletter_retry`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    task_name = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64, blank=True)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    schema_name = models.CharField(max_length=63, help_text="The shop schema the task ran in (public: platform-wide).")
+    exception = models.TextField()
+    traceback = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=1, help_text="Runs so far, retries and operator re-runs included.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    failed_at = models.DateTimeField(help_text="The last failure.")
+    retried_at = models.DateTimeField(null=True, blank=True, help_text="When an operator last sent it again.")
+    resolved = models.BooleanField(default=False, help_text="A re-run succeeded (or an operator closed it).")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        indexes = [models.Index(fields=["resolved", "-failed_at"], name="core_deadletter_open")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resolved=False, resolved_at__isnull=True) | models.Q(resolved=True, resolved_at__isnull=False),
+                name="core_deadletter_resolution_consistent",
+            ),
+            models.CheckConstraint(condition=models.Q(attempts__gte=1), name="core_deadletter_attempts_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.task_name} in {self.schema_name} ({'resolved' if self.resolved else 'open'})"
+
+
+class JobRun(models.Model):
+    """One run of a periodic job in a shop (stock reconciliation, review
+    notification, retention, gold-rate import): when, whether it worked, and
+    what it found. The latest row of a job is what operators look at."""
+
+    class Job(models.TextChoices):
+        STOCK_RECONCILIATION = "stock_reconciliation", "Stock reconciliation"
+        REVIEW_NOTIFICATION = "review_notification", "Review notification"
+        RETENTION = "retention", "Retention clean-up"
+        GOLD_RATE_IMPORT = "gold_rate_import", "Gold-rate import"
+        DAILY_SALES_REBUILD = "daily_sales_rebuild", "Daily sales rebuild"
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.CharField(max_length=32, choices=Job.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField(default=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["job", "-started_at"], name="core_jobrun_job_latest")]
+        constraints = [models.CheckConstraint(condition=models.Q(finished_at__gte=models.F("started_at")), name="core_jobrun_finished_after_start")]
+
+    def __str__(self):
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M} ({'ok' if self.ok else 'failed'})"

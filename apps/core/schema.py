@@ -1,6 +1,6 @@
 """OpenAPI pieces shared by every endpoint: the one error shape."""
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 ErrorSerializer = inline_serializer(
@@ -31,6 +31,14 @@ ERROR_RESPONSES = {
 }
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="1 to 255 characters. Retrying a POST with the same key and body returns the stored response "
+    "(header Idempotent-Replayed: true); another body is 422 idempotency_mismatch; while the first is still "
+    "running, 409 idempotency_in_progress.",
+)
+
+
 class AutoSchema(openapi.AutoSchema):
     """Views nest serializers named InputSerializer / OutputSerializer; name
     their components after the view so they don't collide."""
@@ -42,3 +50,12 @@ class AutoSchema(openapi.AutoSchema):
             owner = cls.__qualname__.split(".")[-2].removesuffix("Api")
             return owner + name.removesuffix("Serializer")
         return name
+
+    def get_override_parameters(self):
+        """Every POST of an ApiView honours Idempotency-Key: say so."""
+        from apps.core.api import ApiView
+
+        parameters = super().get_override_parameters()
+        if self.method == "POST" and isinstance(self.view, ApiView):
+            parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters

@@ -1,11 +1,14 @@
 """Writes every app uses: outbox events and audit entries. Call them inside
 the caller's transaction so they commit, or roll back, with the change."""
 import json
+import uuid
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from apps.core.bulk import copy_insert
 from apps.core.models import AuditEntry, OutboxEvent
+from apps.core.outbox import relay_on_commit
 
 
 def _jsonable(value: Any) -> Any:
@@ -14,12 +17,17 @@ def _jsonable(value: Any) -> Any:
 
 
 def outbox_event_add(*, topic: str, payload: dict) -> OutboxEvent:
-    return OutboxEvent.objects.create(topic=topic, payload=_jsonable(payload))
+    event = OutboxEvent.objects.create(topic=topic, payload=_jsonable(payload))
+    relay_on_commit(event_ids=[event.pk])  # after the commit, one broker message; never fails the caller
+    return event
 
 
 def outbox_events_add(*, events: list[tuple[str, dict]]) -> list[OutboxEvent]:
     """Many events in one insert (a POS push writes one per applied sale)."""
-    return OutboxEvent.objects.bulk_create(OutboxEvent(topic=topic, payload=_jsonable(payload)) for topic, payload in events)
+    rows = [{"id": uuid.uuid4(), "topic": topic, "payload": _jsonable(payload)} for topic, payload in events]
+    copy_insert(OutboxEvent, rows)
+    relay_on_commit(event_ids=[row["id"] for row in rows])  # one message for the whole batch
+    return [OutboxEvent(**row) for row in rows]
 
 
 def audit_record(*, actor, action: str, obj, before: dict | None = None, after: dict | None = None, note: str = "") -> AuditEntry:

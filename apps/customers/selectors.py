@@ -16,18 +16,21 @@ _MIN_PHONE_DIGITS = 3
 def customer_search(*, query: str, limit: int = 20) -> list[Customer]:
     """Live customers matching `query` (see customer_match), names starting
     with it first."""
+    if customer_match(query=query) is None:
+        return []
+    return list(customer_list(query=query)[:limit])
+
+
+def customer_list(*, query: str = "") -> QuerySet[Customer]:
+    """Live customers by name; with a query, those matching it (see
+    customer_match), names starting with it first."""
+    customers = Customer.objects.filter(is_deleted=False).select_related("tier")
     match = customer_match(query=query)
     if match is None:
-        return []
+        return customers.order_by("full_name", "id")
     text = normalize_search_text(query)
     rank = Case(When(name_search__startswith=text, then=Value(0)), default=Value(1), output_field=IntegerField())
-    customers = (
-        Customer.objects.filter(match, is_deleted=False)
-        .select_related("tier")
-        .annotate(rank=rank)
-        .order_by("rank", "full_name", "id")
-    )
-    return list(customers[:limit])
+    return customers.filter(match).annotate(rank=rank).order_by("rank", "full_name", "id")
 
 
 def customer_match(*, query: str) -> Q | None:

@@ -54,6 +54,7 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "axes",
     "apps.core",
     "apps.accounts",
 ]
@@ -73,6 +74,8 @@ TENANT_APPS = [
     "apps.sales",
     "apps.pos_sync",
     "apps.reports",
+    "axes",  # login lockout, counted per shop
+    "apps.ui",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -94,8 +97,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.ui.middleware.ShopLocaleMiddleware",  # the shop's (or user's) language and time zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its response
 ]
 
 TEMPLATES = [
@@ -115,6 +120,8 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "/static/"
+# static/vendor/ is filled from npm by scripts/frontend.sh (git-ignored).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -165,6 +172,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failures; attempts live in each shop's schema.
+AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT", 5, int)
+AXES_COOLOFF_TIME = timedelta(minutes=env("AXES_COOLOFF_MINUTES", 15, int))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "apps.ui.lockout.attempt_username"
+AXES_LOCKOUT_CALLABLE = "apps.ui.lockout.lockout_response"
 
 # --------------------------------------------------------------------------
 # REST framework
@@ -215,6 +234,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Fields named alike with different choices get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "ItemStatusEnum": "apps.inventory.models.ItemStatus",
+        "ItemSettableStatusEnum": "apps.inventory.validation.HAND_SET_STATUSES",
+        "SaleStatusEnum": "apps.sales.models.SaleStatus",
+        "PaymentMethodEnum": "apps.sales.models.PaymentMethod",
+        "EnteredPaymentMethodEnum": "apps.sales.apis.ENTERED_METHOD_CHOICES",
+    },
 }
 
 # --------------------------------------------------------------------------
@@ -241,7 +268,113 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
-CELERY_BEAT_SCHEDULE: dict = {}
+
+# Reliability: a task is acknowledged only once it has finished, and given
+# back to the queue if the process running it dies, so a crash reruns it
+# (consumers are idempotent: apps.core.consumers). One task reserved at a
+# time per process, so a dying worker strands at most that one.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SOFT_TIME_LIMIT = env("CELERY_TASK_SOFT_TIME_LIMIT", 240, int)
+CELERY_TASK_TIME_LIMIT = env("CELERY_TASK_TIME_LIMIT", 300, int)
+# Retries (apps.core.tasks.BackgroundTask): exponential backoff with full
+# jitter, then a dead letter (apps.core.models.DeadLetter) operators can re-run.
+CELERY_TASK_MAX_RETRIES = env("CELERY_TASK_MAX_RETRIES", 6, int)
+CELERY_TASK_RETRY_BACKOFF = env("CELERY_TASK_RETRY_BACKOFF", 2, int)  # seconds, doubled per retry
+CELERY_TASK_RETRY_BACKOFF_MAX = env("CELERY_TASK_RETRY_BACKOFF_MAX", 600, int)
+# Redis hands an unacknowledged task to another worker after this long: it
+# must outlast the longest task and the longest retry countdown (a worker
+# holds a task waiting for its countdown unacknowledged).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT", 3600, int),
+    # How often a worker looks for tasks whose worker died (about interval x throttle seconds).
+    "unacked_restore_interval": env("CELERY_UNACKED_RESTORE_INTERVAL", 10, int),
+    "unacked_restore_throttle": env("CELERY_UNACKED_RESTORE_THROTTLE", 10, int),
+    "socket_connect_timeout": 2,
+}
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(CELERY_TASK_TIME_LIMIT, CELERY_TASK_RETRY_BACKOFF_MAX) and not env_bool(
+    "CELERY_ALLOW_SHORT_VISIBILITY", False
+):
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT and CELERY_TASK_RETRY_BACKOFF_MAX.")
+
+# The outbox relay (apps.core.outbox): after a commit the request hands the
+# new events' ids to the broker in one message; the sweep picks up whatever
+# that missed (broker down, process killed) in batches.
+OUTBOX_SWEEP_SECONDS = env("OUTBOX_SWEEP_SECONDS", 30, int)
+OUTBOX_SWEEP_GRACE_SECONDS = env("OUTBOX_SWEEP_GRACE_SECONDS", 10, int)
+OUTBOX_BATCH_SIZE = env("OUTBOX_BATCH_SIZE", 500, int)
+# After the broker refused an on-commit hand-off, requests skip it for this
+# long (the sweep delivers), so an outage costs no request any time.
+OUTBOX_BROKER_BACKOFF_SECONDS = env("OUTBOX_BROKER_BACKOFF_SECONDS", 10, int)
+
+# Retention (apps.core.retention).
+IDEMPOTENCY_KEY_RETENTION_DAYS = env("IDEMPOTENCY_KEY_RETENTION_DAYS", 7, int)
+POS_OPERATION_RETENTION_DAYS = env("POS_OPERATION_RETENTION_DAYS", 30, int)
+OUTBOX_RETENTION_DAYS = env("OUTBOX_RETENTION_DAYS", 14, int)
+JOB_RUN_RETENTION_DAYS = env("JOB_RUN_RETENTION_DAYS", 90, int)
+
+# Managers hear about new review items at most this often; items younger
+# than the settle time wait for the next round (their push may still commit).
+REVIEW_NOTIFY_MINUTES = env("REVIEW_NOTIFY_MINUTES", 15, int)
+REVIEW_NOTIFY_SETTLE_SECONDS = env("REVIEW_NOTIFY_SETTLE_SECONDS", 120, int)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Zargar <no-reply@zargar.local>")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env("EMAIL_PORT", 25, int)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env("EMAIL_TIMEOUT", 10, int)
+
+# Gold-rate import (apps.inventory.rate_sources): a dotted class path and its
+# options; no class, no import.
+GOLD_RATE_IMPORT_SOURCE = env("GOLD_RATE_IMPORT_SOURCE", "")
+GOLD_RATE_IMPORT_OPTIONS = {
+    "url": env("GOLD_RATE_IMPORT_URL", ""),
+    "path": env("GOLD_RATE_IMPORT_PATH", ""),
+    "timeout": env("GOLD_RATE_IMPORT_TIMEOUT", 10, float),
+    "token": env("GOLD_RATE_IMPORT_TOKEN", ""),
+}
+GOLD_RATE_IMPORT_MINUTES = env("GOLD_RATE_IMPORT_MINUTES", 10, int)
+
+# Periodic jobs: beat sends each fan-out task once; it sends one task per
+# active shop, in the shop's schema, expiring before the next round.
+CELERY_BEAT_SCHEDULE: dict = {
+    "outbox-sweep": {
+        "task": "core.fan_out",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+        "kwargs": {"task_name": "core.outbox_sweep", "expires": OUTBOX_SWEEP_SECONDS},
+    },
+    "stock-reconciliation": {
+        "task": "core.fan_out",
+        "schedule": crontab(minute=17),
+        "kwargs": {"task_name": "inventory.stock_reconcile", "expires": 3000},
+    },
+    "review-notification": {
+        "task": "core.fan_out",
+        "schedule": REVIEW_NOTIFY_MINUTES * 60,
+        "kwargs": {"task_name": "core.review_notify", "expires": REVIEW_NOTIFY_MINUTES * 60},
+    },
+    "retention": {
+        "task": "core.fan_out",
+        "schedule": crontab(hour=3, minute=41),
+        "kwargs": {"task_name": "core.retention", "expires": 6 * 3600},
+    },
+    "daily-sales-rebuild": {
+        "task": "core.fan_out",
+        "schedule": crontab(hour=2, minute=11),
+        "kwargs": {"task_name": "reports.daily_sales_rebuild", "expires": 6 * 3600},
+    },
+}
+if GOLD_RATE_IMPORT_SOURCE:
+    CELERY_BEAT_SCHEDULE["gold-rate-import"] = {
+        "task": "core.fan_out",
+        "schedule": GOLD_RATE_IMPORT_MINUTES * 60,
+        "kwargs": {"task_name": "inventory.gold_rate_import", "expires": GOLD_RATE_IMPORT_MINUTES * 60},
+    }
 
 # --------------------------------------------------------------------------
 # Logging

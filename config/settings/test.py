@@ -9,3 +9,7 @@ CACHES["default"]["KEY_PREFIX"] = "zargar-test"
 # Tests log in far more often than people do; the throttle test sets its own.
 for scope in ("anon", "user", "auth", "enroll"):
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope] = env(f"THROTTLE_{scope.upper()}", "100000/min")
+
+# Relay messages sent by tests go to a queue of their own; the tests that need
+# a worker start one on a private queue.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "zargar-test")

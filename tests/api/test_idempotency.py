@@ -4,6 +4,7 @@ import uuid
 from django.db import connection, connections
 
 from apps.branches.models import Terminal
+from apps.core.models import IdempotencyKey
 from tests.api.conftest import api_client
 from tests.api.test_terminals import main_branch_id
 from tests.conftest import SHOPS, run_committed
@@ -68,6 +69,7 @@ def test_concurrent_requests_with_one_key_create_one_terminal(shop_a, django_db_
             for terminal in terminals:
                 terminal.enrollment_codes.all().delete()
                 terminal.delete()
+            IdempotencyKey.objects.filter(key=key).delete()
             return found
 
         assert run_committed(count_and_clean) == 1

@@ -75,9 +75,13 @@ def category(shop):
 
 @pytest.fixture
 def gold_rate(owner):
-    """8,000,000 per gram of 750 (vector 1), on the board for the past month."""
-    return gold_rate_set(actor=owner, base_rate=Decimal("8000000"), base_fineness=750,
-                         effective_at=timezone.now() - timedelta(days=30))
+    """8,000,000 per gram of 750 (vector 1), on the board for the past month.
+
+    The same rate is set again a second ago and that row is returned: it must
+    be the newest on the board, even if another test left a committed rate
+    behind in shop A."""
+    gold_rate_set(actor=owner, base_rate=Decimal("8000000"), effective_at=timezone.now() - timedelta(days=30))
+    return gold_rate_set(actor=owner, base_rate=Decimal("8000000"), effective_at=timezone.now() - timedelta(seconds=1))
 
 
 @pytest.fixture

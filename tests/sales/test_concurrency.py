@@ -39,7 +39,7 @@ def _stock(shop, *, pieces: int) -> Stock:
     owner = User.objects.get(email="owner@shop-a.test")
     branch = Branch.objects.get(name="Bazaar")
     category = category_create(name=f"Race {uuid.uuid4().hex[:8]}")
-    rate = gold_rate_set(actor=owner, base_rate=Decimal("8000000"), effective_at=timezone.now() - timedelta(minutes=5))
+    rate = gold_rate_set(actor=owner, base_rate=Decimal("8000000"), effective_at=timezone.now() - timedelta(seconds=1))
     items = [
         item_create(**RING, sku=f"RACE-{uuid.uuid4().hex[:10]}", category=category, branch=branch, actor=owner,
                     is_unique_piece=True)

@@ -278,8 +278,12 @@ def test_a_backdated_sale_uses_the_rate_then_in_force(owner, make_item, sell):
     assert sale.lines.get().gold_rate_id == old.pk and sale.total == VECTOR_1_TOTAL
 
 
-def test_gold_needs_a_rate_on_the_board(make_item, sell):
-    assert_error("no_gold_rate", sell, make_item(), amount=VECTOR_1_TOTAL)
+def test_gold_needs_a_rate_on_the_board(shop, make_item, sell):
+    item = make_item()
+    assert_error("no_gold_rate", line_price, item=item, quantity=1, gold_rate=None, shop=shop)
+    # Nothing was on the board ten years ago.
+    long_ago = timezone.now() - timedelta(days=3650)
+    assert_error("no_gold_rate", sell, item, amount=VECTOR_1_TOTAL, occurred_at=long_ago)
 
 
 # --------------------------------------------------------------------------

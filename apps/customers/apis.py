@@ -1,0 +1,137 @@
+"""Customers, their purchases and loyalty points.
+
+Every signed-in staff member may look customers up; registering and
+changing them needs accounts.manage_customers (cashiers have it: they sign
+customers up at the counter). Points move only with sales, never here.
+"""
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from apps.core.api import ApiView, Pagination, require_to_write
+from apps.core.fields import money
+from apps.core.schema import ERROR_RESPONSES
+from apps.customers import selectors
+from apps.customers.models import Customer, PointsEntry
+from apps.customers.services import customer_create, customer_update
+from apps.sales.models import Sale
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    """A customer; `phone` is stored and shown in E.164 (+989121234567)."""
+
+    class TierSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        name = serializers.CharField()
+
+    tier = TierSerializer()
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "full_name", "phone", "email", "notes", "birthday", "tier", "points_balance", "lifetime_points",
+            "created_at", "updated_at",
+        ]
+
+
+class CustomerInputSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(
+        max_length=32, help_text="Any common spelling: 0912 123 4567, +98 912 123 4567, Persian digits; stored as E.164."
+    )
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    birthday = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class CustomerListCreateApi(ApiView):
+    """Live customers by name. `search` matches names word by word (Arabic
+    and Persian spellings of a letter alike, Persian digits too), phone
+    numbers by their digits and e-mail addresses; names starting with it
+    come first."""
+
+    permission_classes = [require_to_write("accounts.manage_customers")]
+    pagination_class = Pagination
+
+    class FilterSerializer(serializers.Serializer):
+        search = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    @extend_schema(tags=["customers"], parameters=[FilterSerializer], responses={200: CustomerSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.customer_list(query=filters.validated_data["search"]), request, view=self)
+        return paginator.get_paginated_response(CustomerSerializer(page, many=True).data)
+
+    @extend_schema(tags=["customers"], request=CustomerInputSerializer, responses={201: CustomerSerializer, **ERROR_RESPONSES})
+    def post(self, request):
+        data = CustomerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = customer_create(**data.validated_data)
+        return Response(CustomerSerializer(selectors.customer_get(customer_id=customer.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerDetailApi(ApiView):
+    """One customer; PATCH changes the fields sent (points are not fields:
+    they move with sales)."""
+
+    permission_classes = [require_to_write("accounts.manage_customers")]
+
+    @extend_schema(tags=["customers"], responses={200: CustomerSerializer, **ERROR_RESPONSES})
+    def get(self, request, customer_id):
+        return Response(CustomerSerializer(selectors.customer_get(customer_id=customer_id)).data)
+
+    @extend_schema(tags=["customers"], request=CustomerInputSerializer, responses={200: CustomerSerializer, **ERROR_RESPONSES})
+    def patch(self, request, customer_id):
+        customer = selectors.customer_get(customer_id=customer_id)
+        data = CustomerInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if data.validated_data:
+            customer_update(customer=customer, **data.validated_data)
+        return Response(CustomerSerializer(selectors.customer_get(customer_id=customer.pk)).data)
+
+
+class CustomerPurchasesApi(ApiView):
+    """The customer's sales, newest first."""
+
+    pagination_class = Pagination
+
+    class OutputSerializer(serializers.ModelSerializer):
+        branch_id = serializers.UUIDField()
+        total = money()
+
+        class Meta:
+            model = Sale
+            fields = ["id", "branch_id", "invoice_number", "receipt_number", "source", "status", "occurred_at", "currency", "total"]
+
+    @extend_schema(tags=["customers"], responses={200: OutputSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request, customer_id):
+        customer = selectors.customer_get(customer_id=customer_id)
+        paginator = self.pagination_class()
+        sales = selectors.customer_purchase_history(customer=customer).order_by("-occurred_at", "-id")
+        page = paginator.paginate_queryset(sales, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class CustomerPointsApi(ApiView):
+    """The customer's points ledger, newest first; the balance is its sum."""
+
+    pagination_class = Pagination
+
+    class OutputSerializer(serializers.ModelSerializer):
+        actor = serializers.SerializerMethodField()
+
+        class Meta:
+            model = PointsEntry
+            fields = ["id", "points", "reason", "reference", "note", "actor", "created_at"]
+
+        def get_actor(self, entry) -> str | None:
+            return entry.actor.email if entry.actor else None
+
+    @extend_schema(tags=["customers"], responses={200: OutputSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request, customer_id):
+        customer = selectors.customer_get(customer_id=customer_id)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.customer_points_history(customer=customer), request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

@@ -1,0 +1,257 @@
+"""Reports for managers: on screen, as CSV and as PDF. Each report is built
+once as a table of raw values (Decimals, dates) and then shown localized on
+the page and in the PDF, or written plainly (ASCII digits, ISO dates) to CSV
+so that spreadsheets read it."""
+import csv
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.errors import ApplicationError
+from apps.inventory.pricing import currency_exponent, quantize_money
+from apps.inventory.selectors import gold_rate_current
+from apps.reports import selectors_ui as data
+from apps.ui import formatting
+from apps.ui.charts import Chart, chart
+from apps.ui.labels import error_text, label
+from apps.ui.pdf import Table, document_pdf
+from apps.ui.permissions import permission_required
+
+VIEW_REPORTS = "accounts.view_reports"
+DEFAULT_DAYS = 30
+
+
+@dataclass
+class Report:
+    name: str
+    title: str
+    columns: list[str]
+    kinds: list[str]  # text, money, grams, int, date, digits
+    rows: list[list]
+    footer: list | None = None
+    summary: list[tuple[str, str]] = field(default_factory=list)
+    chart: Chart | None = None
+    period_text: str = ""
+
+
+def display(value, kind: str, currency: str) -> str:
+    if value is None or value == "":
+        return "—" if kind != "text" else ""
+    if isinstance(value, str) and kind != "digits":
+        return value  # a footer's caption
+    if kind == "money":
+        return formatting.money(value, currency)
+    if kind == "grams":
+        return formatting.weight(value)
+    if kind == "int":
+        return formatting.number(value, 0)
+    if kind == "date":
+        return formatting.date_text(value)
+    if kind == "digits":
+        return formatting.localize_digits(value)
+    return str(value)
+
+
+def plain(value, kind: str, currency: str) -> str:
+    """A CSV cell: ASCII digits, no grouping, money in the currency's places."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if kind == "money" and isinstance(value, (Decimal, int)):
+        return str(quantize_money(Decimal(value), currency_exponent(currency)))
+    return str(value)
+
+
+class PeriodForm(forms.Form):
+    date_from = forms.DateField(required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    threshold = forms.IntegerField(required=False, min_value=0, label=gettext_lazy("Stock at or below"))
+
+    def period(self) -> data.Period:
+        today = data.today()
+        cleaned = self.cleaned_data if self.is_valid() else {}
+        date_to = cleaned.get("date_to") or today
+        date_from = cleaned.get("date_from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
+        if date_from > date_to:
+            date_from, date_to = date_to, date_from
+        return data.Period(date_from, date_to)
+
+    def threshold_value(self) -> int:
+        cleaned = self.cleaned_data if self.is_valid() else {}
+        value = cleaned.get("threshold")
+        return 1 if value is None else value
+
+
+def _period_text(period: data.Period) -> str:
+    return f"{formatting.date_text(period.date_from)} – {formatting.date_text(period.date_to)}"
+
+
+def daily_report(form: PeriodForm, shop) -> Report:
+    period = form.period()
+    days = data.daily_sales(period)
+    summary = data.sales_summary(period)
+    rows = [[d["day"], d["count"], d["total"], d["tax"], d["discount"], d["refunds"], d["total"] - d["refunds"]] for d in days]
+    payments = data.payments_by_method(period)
+    return Report(
+        name="daily", title=_("Daily sales"), period_text=_period_text(period),
+        columns=[_("Day"), _("Sales"), _("Total"), _("Tax"), _("Discounts"), _("Refunds"), _("Net")],
+        kinds=["date", "int", "money", "money", "money", "money", "money"], rows=rows,
+        footer=[_("Total"), summary["count"], summary["total"], summary["tax"], summary["discount"], summary["refunds"], summary["net"]],
+        summary=[(label("payment", p["method"]), formatting.money(p["amount"], shop.currency)) for p in payments]
+        + [(_("Voided sales"), formatting.number(summary["voided"], 0)), (_("Average sale"), formatting.money(summary["average"], shop.currency))],
+        chart=chart([(formatting.short_date(d["day"]), d["total"], formatting.money(d["total"], shop.currency)) for d in days]),
+    )
+
+
+def products_report(form: PeriodForm, shop) -> Report:
+    period = form.period()
+    rows = [[r["item__sku"], r["item__name"], r["item__category__name"], r["pieces"], r["returned"], r["grams"], r["total"]]
+            for r in data.sales_by_product(period)]
+    return Report(
+        name="products", title=_("Sales by product"), period_text=_period_text(period),
+        columns=[_("SKU"), _("Item"), _("Category"), _("Sold"), _("Returned"), _("Grams"), _("Total")],
+        kinds=["text", "text", "text", "int", "int", "grams", "money"], rows=rows,
+        footer=[_("Total"), "", "", sum(r[3] for r in rows), sum(r[4] for r in rows), sum((r[5] for r in rows), Decimal(0)),
+                sum((r[6] for r in rows), Decimal(0))],
+    )
+
+
+def categories_report(form: PeriodForm, shop) -> Report:
+    period = form.period()
+    rows = [[r["item__category__name"], r["lines"], r["pieces"], r["grams"], r["total"]] for r in data.sales_by_category(period)]
+    return Report(
+        name="categories", title=_("Sales by category"), period_text=_period_text(period),
+        columns=[_("Category"), _("Lines"), _("Pieces"), _("Grams"), _("Total")],
+        kinds=["text", "int", "int", "grams", "money"], rows=rows,
+        footer=[_("Total"), sum(r[1] for r in rows), sum(r[2] for r in rows), sum((r[3] for r in rows), Decimal(0)),
+                sum((r[4] for r in rows), Decimal(0))],
+        chart=chart([(r[0], r[4], formatting.money(r[4], shop.currency)) for r in rows]) if rows else None,
+    )
+
+
+def customers_report(form: PeriodForm, shop) -> Report:
+    period = form.period()
+    stats = data.customer_analytics(period)
+    rows = [[r["customer"].full_name if r["customer"] else "—", r["customer"].phone if r["customer"] else "",
+             label("tier", r["customer"].tier_id) if r["customer"] else "", r["purchases"], r["spent"], r["last"].date() if r["last"] else None]
+            for r in stats["top"]]
+    n = lambda v: formatting.number(v, 0)  # noqa: E731
+    return Report(
+        name="customers", title=_("Customer analytics"), period_text=_period_text(period),
+        columns=[_("Customer"), _("Phone"), _("Tier"), _("Purchases"), _("Spent"), _("Last purchase")],
+        kinds=["text", "text", "text", "int", "money", "date"], rows=rows,
+        summary=[(_("Customers"), n(stats["customers"])), (_("New in the period"), n(stats["new"])),
+                 (_("Bought in the period"), n(stats["buyers"])), (_("Bought more than once"), n(stats["repeat"])),
+                 (_("Walk-in sales"), f'{n(stats["walk_in_count"])} · {formatting.money(stats["walk_in_total"], shop.currency)}')]
+        + [(label("tier", t["tier"].code), n(t["count"])) for t in stats["tiers"]],
+    )
+
+
+def valuation_report(form: PeriodForm, shop) -> Report:
+    rate = gold_rate_current()
+    stats = data.inventory_valuation(rate)
+    rows = [[r["fineness"], r["pieces"], r["grams"], r["pure"], r["rate"], r["value"], r["cost"]] for r in stats["rows"]]
+    fixed = stats["fixed"]
+    summary = [(_("Fixed-price goods"), f'{formatting.number(fixed["pieces"], 0)} · {formatting.money(fixed["value"], shop.currency)}')]
+    if rate is None:
+        summary.insert(0, (_("Gold rate"), _("No gold rate has been set yet.")))
+    else:
+        summary.insert(0, (_("Gold rate"), f"{formatting.money(rate.base_rate, shop.currency)} @ {formatting.localize_digits(rate.base_fineness)} · {formatting.datetime_text(rate.effective_at)}"))
+    return Report(
+        name="valuation", title=_("Inventory valuation at today's rate"), period_text=formatting.date_text(data.today()),
+        columns=[_("Fineness"), _("Pieces"), _("Net grams"), _("Pure grams"), _("Rate per gram"), _("Gold value"), _("Cost")],
+        kinds=["digits", "int", "grams", "grams", "money", "money", "money"], rows=rows,
+        footer=[_("Total"), sum(r[1] for r in rows), stats["grams"], stats["pure"], None, stats["gold_value"],
+                sum((r[6] for r in rows), Decimal(0))],
+        summary=summary,
+    )
+
+
+def low_stock_report(form: PeriodForm, shop) -> Report:
+    threshold = form.threshold_value()
+    items = data.low_stock(threshold)
+    rows = [[i.sku, i.name, i.category.name, i.branch.name, i.fineness, i.quantity] for i in items]
+    return Report(
+        name="low-stock", title=_("Low stock"), period_text=_("Stock at or below %(n)s") % {"n": formatting.number(threshold, 0)},
+        columns=[_("SKU"), _("Item"), _("Category"), _("Branch"), _("Fineness"), _("Quantity")],
+        kinds=["text", "text", "text", "text", "digits", "int"], rows=rows,
+    )
+
+
+REPORTS = {
+    "daily": (daily_report, gettext_lazy("Daily sales")),
+    "products": (products_report, gettext_lazy("Sales by product")),
+    "categories": (categories_report, gettext_lazy("Sales by category")),
+    "customers": (customers_report, gettext_lazy("Customer analytics")),
+    "valuation": (valuation_report, gettext_lazy("Inventory valuation at today's rate")),
+    "low-stock": (low_stock_report, gettext_lazy("Low stock")),
+}
+USES_PERIOD = {"daily", "products", "categories", "customers"}
+
+
+@permission_required(VIEW_REPORTS)
+def report_index(request):
+    return render(request, "reports/index.html", {"reports": [(name, title) for name, (_f, title) in REPORTS.items()]})
+
+
+def report_csv(report: Report, currency: str) -> HttpResponse:
+    out = StringIO()
+    out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(out)
+    writer.writerow(report.columns)
+    for row in report.rows:
+        writer.writerow([plain(v, k, currency) for v, k in zip(row, report.kinds)])
+    if report.footer:
+        writer.writerow([plain(v, k, currency) for v, k in zip(report.footer, report.kinds)])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{report.name}-{data.today().isoformat()}.csv"'
+    return response
+
+
+def report_pdf(report: Report, shop, rtl: bool) -> HttpResponse:
+    shown = lambda row: [display(v, k, shop.currency) for v, k in zip(row, report.kinds)]  # noqa: E731
+    table = Table(
+        columns=report.columns, rows=[shown(r) for r in report.rows], footer=shown(report.footer) if report.footer else None,
+        numeric={i for i, k in enumerate(report.kinds) if k in ("money", "grams", "int")},
+    )
+    content = document_pdf(
+        title=f"{report.title} · {shop.name}", rtl=rtl, header=[report.period_text] + [f"{k}: {v}" for k, v in report.summary],
+        tables=[table], landscape=len(report.columns) > 5,
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.name}-{data.today().isoformat()}.pdf"'
+    return response
+
+
+@permission_required(VIEW_REPORTS)
+def report_page(request, name: str):
+    if name not in REPORTS:
+        raise Http404
+    build = REPORTS[name][0]
+    shop = request.tenant
+    form = PeriodForm(request.GET or None)
+    report = build(form, shop)
+    wanted = request.GET.get("format")
+    if wanted == "csv":
+        return report_csv(report, shop.currency)
+    if wanted == "pdf":
+        try:
+            return report_pdf(report, shop, rtl=request.LANGUAGE_CODE == "fa")
+        except ApplicationError as exc:
+            messages.error(request, error_text(exc))
+            return redirect(request.path)
+    shown = lambda row: [(display(v, k, shop.currency), k) for v, k in zip(row, report.kinds)]  # noqa: E731
+    return render(request, "reports/report.html", {
+        "report": report, "form": form, "uses_period": name in USES_PERIOD, "name": name,
+        "columns": list(zip(report.columns, report.kinds)), "rows": [shown(r) for r in report.rows], "footer": shown(report.footer) if report.footer else None,
+        "query": request.GET.urlencode(),
+    })

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from apps.sales import apis
+
+urlpatterns = [
+    path("sales/", apis.SaleListCreateApi.as_view(), name="sale-list"),
+    path("sales/quote/", apis.SaleQuoteApi.as_view(), name="sale-quote"),
+    path("sales/<uuid:sale_id>/", apis.SaleDetailApi.as_view(), name="sale-detail"),
+    path("sales/<uuid:sale_id>/void/", apis.SaleVoidApi.as_view(), name="sale-void"),
+    path("sales/<uuid:sale_id>/returns/", apis.SaleReturnApi.as_view(), name="sale-return"),
+]

@@ -1,0 +1,52 @@
+"""Form fields that read numbers the way staff type them (Persian digits,
+thousands separators) into exact Decimals."""
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.errors import ApplicationError
+from apps.ui.formatting import parse_decimal
+
+
+class AmountField(forms.CharField):
+    """A Decimal with at most `places` decimal places, never a float."""
+
+    def __init__(self, *, places: int = 2, min_value: Decimal | None = Decimal(0), **kwargs):
+        self.places, self.min_value = places, min_value
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            number = parse_decimal(value)
+        except ValueError:
+            raise ValidationError(_("Enter a number."), code="invalid") from None
+        if number is None:
+            return None
+        if number != number.quantize(Decimal(1).scaleb(-self.places)):
+            raise ValidationError(_("At most %(places)s decimal places.") % {"places": self.places}, code="places")
+        if self.min_value is not None and number < self.min_value:
+            raise ValidationError(_("Must not be negative."), code="min_value")
+        return number
+
+
+class WholeField(forms.IntegerField):
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                value = str(parse_decimal(value))
+            except ValueError:
+                pass  # IntegerField says it is not a number
+        return super().to_python(value)
+
+
+def form_error(form: forms.Form, exc: ApplicationError, fields: dict[str, str] | None = None) -> None:
+    """Shows a service's ApplicationError on the form: on the field its code
+    names (see `fields`: code -> field), else at the top."""
+    field = (fields or {}).get(exc.code)
+    form.add_error(field if field in form.fields else None, exc.message)

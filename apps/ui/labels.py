@@ -1,0 +1,67 @@
+"""Translated names for the models' choices (the models keep plain English
+labels; the staff pages show these)."""
+from django.utils.translation import gettext_lazy as _
+
+LABELS = {
+    "payment": {"cash": _("Cash"), "card": _("Card"), "bank_transfer": _("Bank transfer"), "old_gold": _("Old gold credit"),
+                "store_credit": _("Store credit")},
+    "item_status": {"in_stock": _("In stock"), "sold": _("Sold"), "reserved": _("Reserved"), "in_transit": _("In transit"),
+                    "on_memo": _("On memo"), "in_repair": _("In repair")},
+    "making": {"percent": _("Percent of gold value"), "per_gram": _("Amount per gram"), "fixed": _("Fixed amount")},
+    "pricing": {"gold_rate": _("By gold rate"), "fixed": _("Fixed price")},
+    "movement": {"purchase": _("Purchase"), "sale": _("Sale"), "return": _("Return"), "void": _("Void"),
+                 "adjustment": _("Adjustment"), "transfer": _("Transfer"), "sync": _("Sync")},
+    "sale_status": {"completed": _("Completed"), "voided": _("Voided"), "returned": _("Returned"),
+                    "partially_returned": _("Partially returned")},
+    "sale_source": {"web": _("Counter"), "offline": _("POS (offline)"), "api": _("API")},
+    "review_kind": {"oversold": _("Oversold"), "price_mismatch": _("Price mismatch"), "stale": _("Stale"),
+                    "unknown_customer": _("Unknown customer"), "rejected": _("Rejected operation")},
+    "review_status": {"open": _("Open"), "resolved": _("Resolved")},
+    "tier": {"bronze": _("Bronze"), "silver": _("Silver"), "gold": _("Gold"), "platinum": _("Platinum")},
+    "points": {"earn": _("Earned"), "redeem": _("Redeemed"), "reverse": _("Earning reversed"), "adjust": _("Adjusted")},
+    "role": {"owner": _("Owner"), "manager": _("Manager"), "cashier": _("Cashier")},
+}
+
+
+def label(kind: str, value) -> str:
+    value = getattr(value, "value", value)
+    return str(LABELS.get(kind, {}).get(value, value or ""))
+
+
+def choices(kind: str, values=None) -> list[tuple[str, str]]:
+    table = LABELS[kind]
+    return [(key, table[key]) for key in (values or table)]
+
+
+# What the counter shows for the services' errors in Persian; in English the
+# services' own (more detailed) messages are shown.
+ERRORS = {
+    "item_unavailable": _("This item is not available for sale."),
+    "insufficient_stock": _("Not enough of this item in stock."),
+    "item_not_in_branch": _("This item belongs to another branch."),
+    "item_deleted": _("This item has been deleted."),
+    "payment_mismatch": _("The payments do not add up to the invoice total."),
+    "no_gold_rate": _("No gold rate has been set yet; set one before selling gold."),
+    "rate_below_board": _("Only a manager may lower the rate below the board's."),
+    "making_below_item": _("Only a manager may lower the making charge."),
+    "discount_over_limit": _("This discount is over your limit."),
+    "trade_in_rate_above_board": _("Only a manager may pay more than the board's rate for old gold."),
+    "invalid_trade_in": _("Check the old gold's weight, fineness and deduction."),
+    "invalid_discount": _("The discount is not valid."),
+    "invalid_rate": _("The rate is not valid."),
+    "invalid_making_value": _("The making charge is not valid."),
+    "invalid_phone": _("This phone number is not valid."),
+    "phone_taken": _("This phone number already belongs to a customer."),
+    "name_required": _("A customer name is required."),
+    "empty_sale": _("The cart is empty."),
+    "permission_denied": _("You are not allowed to do this."),
+    "invalid_payment": _("The payment is not valid."),
+}
+
+
+def error_text(exc) -> str:
+    from django.utils import translation
+
+    if (translation.get_language() or "").startswith("fa") and exc.code in ERRORS:
+        return str(ERRORS[exc.code])
+    return exc.message

@@ -1,0 +1,45 @@
+"""Staff pages speak the user's language (else the shop's) and show times in
+the shop's time zone. The APIs and the admin keep Django's defaults."""
+import zoneinfo
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django_tenants.utils import get_public_schema_name
+
+SKIPPED_PREFIXES = ("/api/", "/admin/", "/static/", "/healthz", "/readyz")
+LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
+
+
+def ui_language(request) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.language in LANGUAGE_CODES:
+        return user.language
+    shop_language = getattr(getattr(request, "tenant", None), "language", "")
+    return shop_language if shop_language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+def shop_timezone(tenant) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(tenant.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        return None
+
+
+class ShopLocaleMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or tenant.schema_name == get_public_schema_name() or request.path.startswith(SKIPPED_PREFIXES):
+            return self.get_response(request)
+        language = ui_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        zone = shop_timezone(tenant)
+        if zone is not None:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

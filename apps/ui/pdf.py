@@ -1,0 +1,123 @@
+"""PDF documents (invoices, reports) with fpdf2. Persian is shaped with
+arabic-reshaper and put in visual order with python-bidi; the font is
+DejaVu Sans from Debian's fonts-dejavu-core, which covers Persian letters."""
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arabic_reshaper import reshape
+from bidi import get_display
+from fpdf import FPDF
+
+from apps.core.errors import ApplicationError
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/local/share/fonts"))
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def font_paths() -> dict[str, Path]:
+    found = {}
+    for style, name in FONT_FILES.items():
+        for folder in FONT_DIRS:
+            if (folder / name).is_file():
+                found[style] = folder / name
+                break
+    if "" not in found:
+        raise ApplicationError(
+            "pdf_font_missing", "The PDF font (DejaVu Sans, Debian package fonts-dejavu-core) is not installed.", status=503
+        )
+    found.setdefault("B", found[""])
+    return found
+
+
+def visual(text, rtl: bool) -> str:
+    """Text as it must be drawn left to right: Persian letters joined and
+    right-to-left runs reversed."""
+    text = "" if text is None else str(text)
+    if not text or not (rtl or _ARABIC.search(text)):
+        return text
+    return get_display(reshape(text), base_dir="R" if rtl else "L")
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[str]]
+    numeric: set[int] = field(default_factory=set)  # columns aligned as numbers
+    footer: list[str] | None = None
+    caption: str = ""
+
+
+class _Document(FPDF):
+    def __init__(self, *, rtl: bool, title: str, orientation: str):
+        super().__init__(orientation=orientation, unit="mm", format="A4")
+        self.rtl = rtl
+        self.doc_title = title
+        for style, path in font_paths().items():
+            self.add_font("DejaVu", style=style, fname=str(path))
+        self.set_font("DejaVu", size=9)
+        self.set_auto_page_break(auto=True, margin=14)
+        self.set_title(title)
+        self.set_creator("Zargar")
+
+    def footer(self):
+        self.set_y(-10)
+        self.set_font("DejaVu", size=7)
+        self.cell(0, 5, f"{self.page_no()}/{{nb}} · " + visual(self.doc_title, self.rtl), align="C")
+
+    def line_text(self, text: str, *, size: int = 9, bold: bool = False, height: float = 6):
+        self.set_font("DejaVu", style="B" if bold else "", size=size)
+        self.cell(0, height, visual(text, self.rtl), align="R" if self.rtl else "L", new_x="LMARGIN", new_y="NEXT")
+
+    def _fit(self, text: str, width: float) -> str:
+        if self.get_string_width(text) <= width - 2:
+            return text
+        while text and self.get_string_width(text + "…") > width - 2:
+            text = text[1:] if self.rtl else text[:-1]
+        return ("…" + text) if self.rtl else (text + "…")
+
+    def table(self, table: Table):
+        if table.caption:
+            self.ln(2)
+            self.line_text(table.caption, size=10, bold=True, height=7)
+        count = len(table.columns)
+        every = [table.columns, *table.rows, *([table.footer] if table.footer else [])]
+        longest = [max(min(len(str(row[i])), 40) for row in every) + 2 for i in range(count)]
+        usable = self.w - self.l_margin - self.r_margin
+        widths = [usable * n / sum(longest) for n in longest]
+        order = list(reversed(range(count))) if self.rtl else list(range(count))
+
+        def row(cells, *, bold=False, fill=False):
+            self.set_font("DejaVu", style="B" if bold else "", size=8)
+            for i in order:
+                align = "R" if (self.rtl or i in table.numeric) else "L"
+                text = self._fit(visual(cells[i], self.rtl), widths[i])
+                self.cell(widths[i], 6, text, border=1, align=align, fill=fill)
+            self.ln(6)
+
+        self.set_fill_color(235, 235, 235)
+        row(table.columns, bold=True, fill=True)
+        for cells in table.rows:
+            if self.will_page_break(6):
+                self.add_page()
+                row(table.columns, bold=True, fill=True)
+            row(cells)
+        if table.footer:
+            row(table.footer, bold=True, fill=True)
+
+
+def document_pdf(*, title: str, rtl: bool, header: list[str] = (), tables: list[Table] = (),
+                 closing: list[str] = (), landscape: bool = False) -> bytes:
+    doc = _Document(rtl=rtl, title=title, orientation="L" if landscape else "P")
+    doc.add_page()
+    doc.line_text(title, size=14, bold=True, height=9)
+    for text in header:
+        doc.line_text(text)
+    for table in tables:
+        doc.table(table)
+    if closing:
+        doc.ln(3)
+        for text in closing:
+            doc.line_text(text, bold=True)
+    return bytes(doc.output())

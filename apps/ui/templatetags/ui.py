@@ -1,0 +1,85 @@
+"""Template filters for the staff pages: {% load ui %}."""
+from functools import lru_cache
+
+from django import template
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
+from django.utils import translation
+
+from apps.ui import formatting, labels
+from apps.ui.words import amount_in_words
+
+register = template.Library()
+
+
+@register.filter
+def num(value, places=None):
+    """{{ value|num }} or {{ value|num:3 }}: grouped, in the page's digits."""
+    return formatting.number(value, None if places in (None, "") else int(places))
+
+
+@register.filter
+def money(value, currency="IRR"):
+    return formatting.money(value, currency)
+
+
+@register.filter
+def grams(value):
+    return formatting.weight(value)
+
+
+@register.filter
+def digits(value):
+    """Only the digits localized (SKUs, invoice numbers, phone numbers)."""
+    return formatting.localize_digits("" if value is None else value)
+
+
+@register.filter
+def jdate(value):
+    return formatting.date_text(value)
+
+
+@register.filter
+def jdatetime(value):
+    return formatting.datetime_text(value)
+
+
+@register.filter
+def in_words(value, currency="IRR"):
+    return amount_in_words(value, currency, translation.get_language() or "en")
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes):
+    """The current query string with some parameters changed (pagination)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + params.urlencode() if params else "?"
+
+
+@register.simple_tag
+def vendor_asset(name: str) -> str:
+    """The URL of a file installed from npm into static/vendor/, or "" when
+    it was not installed (pages then work as plain forms)."""
+    return _vendor_url(name)
+
+
+@lru_cache(maxsize=32)
+def _vendor_url(name: str) -> str:
+    path = f"vendor/{name}"
+    return static(path) if finders.find(path) else ""
+
+
+@register.filter
+def choice(value, kind):
+    """{{ sale.status|choice:"sale_status" }}: the choice's translated name."""
+    return labels.label(kind, value)

@@ -1,0 +1,88 @@
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+
+from apps.customers.services import customer_create
+from apps.sales.services import LineInput, PaymentInput, sale_create, sale_void
+from tests.ui.conftest import VECTOR_1_TOTAL, text
+
+REPORTS = ["daily", "products", "categories", "customers", "valuation", "low-stock"]
+
+
+@pytest.fixture
+def sold(cashier, manager, branch, make_item, gold_rate):
+    """Two sales of vector 1's ring (one to a customer) and a voided third."""
+    ring = make_item(sku="REP-1", quantity=5)
+    customer = customer_create(full_name="Parisa", phone="09127770000")
+    pay = [PaymentInput(method="cash", amount=VECTOR_1_TOTAL)]
+    sales = [sale_create(actor=cashier, branch=branch, lines=[LineInput(item_id=ring.pk)], payments=pay, customer=c)
+             for c in (customer, None, None)]
+    sale_void(actor=manager, sale=sales[2], reason="mistake")
+    return ring
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_report_shows_and_exports(as_manager, sold, name):
+    page = as_manager.get(f"/reports/{name}/")
+    assert page.status_code == 200 and 'id="report-table"' in text(page)
+    exported = as_manager.get(f"/reports/{name}/", {"format": "csv"})
+    assert exported["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert len(rows[0]) >= 3
+    pdf = as_manager.get(f"/reports/{name}/", {"format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_daily_sales_count_two_sales_and_leave_the_void_out(as_manager, sold):
+    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/daily/", {"format": "csv"}).content.decode("utf-8-sig"))))
+    assert rows[-1][:3] == ["Total", "2", str(2 * VECTOR_1_TOTAL)]
+    assert "Voided sales" in text(as_manager.get("/reports/daily/"))
+
+
+def test_sales_by_product_and_category(as_manager, sold):
+    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/products/", {"format": "csv"}).content.decode("utf-8-sig"))))
+    assert rows[1] == ["REP-1", "18k ring", "Rings", "2", "0", "10.000", str(2 * VECTOR_1_TOTAL)]
+    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/categories/", {"format": "csv"}).content.decode("utf-8-sig"))))
+    assert rows[1] == ["Rings", "2", "2", "10.000", str(2 * VECTOR_1_TOTAL)]
+
+
+def test_customer_analytics(as_manager, sold):
+    page = text(as_manager.get("/reports/customers/"))
+    assert "Parisa" in page and "53,754,400" in page
+
+
+def test_valuation_by_fineness_at_todays_rate(as_manager, sold, make_item):
+    make_item(sku="V-916", fineness=916, gross_weight=Decimal("10"), stone_weight=Decimal("0"), quantity=2)
+    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/valuation/", {"format": "csv"}).content.decode("utf-8-sig"))))
+    by_fineness = {row[0]: row for row in rows[1:-1]}
+    # ring: 5 left after two sales and a void = 3 * 5 g of 750 at 8,000,000
+    assert by_fineness["750"][1:4] == ["3", "15.000", "11.250"]
+    assert Decimal(by_fineness["750"][5]) == Decimal("120000000")
+    # 916 scaled from the 750 board: 8,000,000 * 916 / 750 per gram, 20 g
+    assert Decimal(by_fineness["916"][5]) == (Decimal("20") * Decimal("8000000") * 916 / 750).quantize(Decimal("1"))
+
+
+def test_low_stock_threshold(as_manager, make_item):
+    make_item(sku="LOW-0", quantity=0)
+    make_item(sku="LOW-3", quantity=3)
+    assert "LOW-0" in text(as_manager.get("/reports/low-stock/")) and "LOW-3" not in text(as_manager.get("/reports/low-stock/"))
+    assert "LOW-3" in text(as_manager.get("/reports/low-stock/", {"threshold": "5"}))
+
+
+def test_a_persian_report_pdf_is_made(as_manager, sold, manager):
+    manager.language = "fa"
+    manager.save(update_fields=["language"])
+    response = as_manager.get("/reports/daily/", {"format": "pdf"})
+    assert response.content.startswith(b"%PDF") and b"DejaVu" in response.content
+
+
+def test_dashboard_shows_today(as_manager, sold):
+    page = text(as_manager.get("/"))
+    assert "107,508,800" in page  # two sales of 53,754,400
+    assert "REP-1" in page and "<rect class=\"bar\"" in page
+
+
+def test_reports_are_for_managers(as_cashier):
+    assert as_cashier.get("/reports/daily/", {"format": "csv"}).status_code == 403
