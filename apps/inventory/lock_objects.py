@@ -17,11 +17,3 @@ def items_lock_ids(*, item_ids: Iterable[UUID]) -> list[UUID]:
     """Locks the items and returns the ids that exist; loads no other column."""
     return list(Item.objects.select_for_update().filter(pk__in=set(item_ids)).order_by("pk").values_list("pk", flat=True))
 
-
-def items_lock_stock(*, item_ids: Iterable[UUID]) -> dict[UUID, tuple[int, bool]]:
-    """Locks the items; returns each one's (quantity, is_unique_piece)."""
-    rows = (
-        Item.objects.select_for_update().filter(pk__in=set(item_ids)).order_by("pk")
-        .values_list("pk", "quantity", "is_unique_piece")
-    )
-    return {pk: (quantity, unique) for pk, quantity, unique in rows}

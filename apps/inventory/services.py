@@ -313,26 +313,28 @@ SET quantity = i.quantity + d.delta,
     updated_at = %(now)s
 FROM unnest(%(ids)s::uuid[], %(deltas)s::int[]) AS d(id, delta)
 WHERE i.id = d.id
+RETURNING i.id, i.quantity
 """
 
 
-def _apply_deltas(deltas: dict[UUID, int], *, now: datetime) -> None:
+def _apply_deltas(deltas: dict[UUID, int], *, now: datetime) -> dict[UUID, int]:
     """One statement for the whole batch: round trips, not rows, are what a
     sync push pays for. `deltas` has one entry per item (UPDATE ... FROM
-    applies a single joined row per target)."""
+    applies a single joined row per target). Returns the new quantities."""
     if not deltas:
-        return
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             _APPLY_DELTAS_SQL,
             {"ids": list(deltas), "deltas": list(deltas.values()), "now": now, "sold": Status.SOLD, "in_stock": Status.IN_STOCK},
         )
+        return dict(cursor.fetchall())
 
 
 @transaction.atomic
 def stock_move_many(
     *, moves: Sequence[tuple[UUID, int]], reason: str, reference: str, actor=None
-) -> list[dict]:
+) -> dict[UUID, int]:
     """Moves stock of many items at once, set-wise, under one reference."""
     return stock_moves_apply(moves=[(item_id, delta, reference) for item_id, delta in moves], reason=reason, actor=actor)
 
@@ -340,12 +342,13 @@ def stock_move_many(
 @transaction.atomic
 def stock_moves_apply(
     *, moves: Sequence[tuple[UUID, int, str]], reason: str, actor=None
-) -> list[dict]:
+) -> dict[UUID, int]:
     """Moves stock set-wise, each move with its own reference (a POS push
     carries many sales): one lock query in primary-key order, one ledger
-    insert, one quantity update. All or nothing."""
+    insert, one quantity update. All or nothing. Returns each moved item's
+    new quantity."""
     if not moves:
-        return []
+        return {}
     _check_move(reason=reason, reference="")
     checked = [
         (validation.item_id(item_id), _check_delta(delta),
@@ -371,8 +374,8 @@ def stock_moves_apply(
     net: dict[UUID, int] = defaultdict(int)
     for item_id, delta, _ in checked:
         net[item_id] += delta
-    _apply_deltas({item_id: delta for item_id, delta in net.items() if delta}, now=timezone.now())
-    return movements
+    quantities = _apply_deltas({item_id: delta for item_id, delta in net.items() if delta}, now=timezone.now())
+    return {item_id: quantities.get(item_id) for item_id in ids}
 
 
 @transaction.atomic

@@ -18,7 +18,6 @@ from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
 from apps.core.services import outbox_events_add
 from apps.customers.models import Customer
-from apps.inventory.lock_objects import items_lock_stock
 from apps.inventory.models import GoldRate, Item, MovementReason
 from apps.inventory.services import stock_moves_apply
 from apps.sales.models import Payment, PaymentMethod, Sale, SaleLine, SaleSource, SaleStatus, TradeIn
@@ -234,6 +233,22 @@ def _trade_in(raw, index: int, *, shop, catalogue: Catalogue, default_rate):
         raise Rejected(exc.code, exc.message, where) from exc
 
 
+def _oversold(plans: list[SalePlan], *, after: dict) -> None:
+    """Replays the batch's stock moves, in order, from the quantities they
+    ended at: a line that took an item below zero is an `oversold` conflict."""
+    taken: dict = {}
+    for plan in plans:
+        for item, price, _ in plan.lines:
+            taken[item.pk] = taken.get(item.pk, 0) + price.quantity
+    running = {item_id: after[item_id] + quantity for item_id, quantity in taken.items()}
+    for plan in plans:
+        plan.conflicts = [c for c in plan.conflicts if c["kind"] != "oversold"]  # a retried write starts afresh
+        for item, price, _ in plan.lines:
+            running[item.pk] -= price.quantity
+            if running[item.pk] < 0:
+                plan.conflicts.append({"kind": "oversold", "item_id": str(item.pk), "quantity_after": running[item.pk]})
+
+
 def _booked(price: LinePrice, given: Decimal) -> tuple[Decimal, Decimal]:
     """The terminal's line total is what the customer paid. A shortfall
     against the server's price is booked as a discount, an excess as extra
@@ -245,24 +260,15 @@ def _booked(price: LinePrice, given: Decimal) -> tuple[Decimal, Decimal]:
 
 
 def sales_write(*, plans: list[SalePlan], device, shop, received_at: datetime) -> dict[uuid.UUID, int]:
-    """Writes checked sales set-wise: one statement per table, stock locked in
-    primary-key order before the branch's invoice counter. Returns each
-    sale's invoice number. Adds `oversold` conflicts to the plans."""
-    for plan in plans:  # a retry after a failed set-wise write starts afresh
-        plan.conflicts = [c for c in plan.conflicts if c["kind"] != "oversold"]
-    wanted = [(item.pk, price.quantity) for plan in plans for item, price, _ in plan.lines]
-    stock = items_lock_stock(item_ids=[item_id for item_id, _ in wanted])
-    for plan in plans:
-        for item, price, _ in plan.lines:
-            quantity, _unique = stock[item.pk]
-            stock[item.pk] = (quantity - price.quantity, _unique)
-            if quantity - price.quantity < 0:
-                plan.conflicts.append({"kind": "oversold", "item_id": str(item.pk), "quantity_after": quantity - price.quantity})
-
+    """Writes checked sales set-wise: one statement per table. Row locks are
+    what concurrent pushes wait for, so they come last: lines, trade-ins and
+    payments first (their key to the sale is checked at commit), then stock
+    (items locked in primary-key order), then the branch's invoice counter
+    and the sales. Returns each sale's invoice number; adds `oversold`
+    conflicts to the plans."""
     branch = device.terminal.branch
-    numbers = invoice_numbers_allocate(branch_id=branch.pk, count=len(plans))
-    sales, lines, trade_ins, payments, moves, events = [], [], [], [], [], []
-    for plan, number in zip(plans, numbers):
+    sales, lines, trade_ins, payments, moves = [], [], [], [], []
+    for plan in plans:
         totals = dict.fromkeys(("gold", "making", "profit", "stones", "fixed", "tax", "discount"), Decimal(0))
         subtotal = Decimal(0)
         for line_no, (item, price, given) in enumerate(plan.lines, start=1):
@@ -285,7 +291,7 @@ def sales_write(*, plans: list[SalePlan], device, shop, received_at: datetime) -
             moves.append((item.pk, -price.quantity, str(plan.sale_id)))
         sales.append({
             "id": plan.sale_id, "branch_id": branch.pk, "terminal_id": device.terminal_id, "device_id": device.pk,
-            "cashier_id": None, "customer_id": plan.customer_id, "invoice_number": number,
+            "cashier_id": None, "customer_id": plan.customer_id,
             "receipt_number": plan.receipt_number, "client_sale_id": plan.client_sale_id, "source": SaleSource.OFFLINE,
             "status": SaleStatus.COMPLETED, "occurred_at": plan.occurred_at, "received_at": received_at,
             "currency": shop.currency, "gold_total": totals["gold"], "making_total": totals["making"],
@@ -306,13 +312,17 @@ def sales_write(*, plans: list[SalePlan], device, shop, received_at: datetime) -
                              "amount": valued.value, "reference": "", "trade_in_id": trade_in_id})
         payments.extend({"id": uuid.uuid4(), "sale_id": plan.sale_id, "method": method, "amount": amount,
                          "reference": reference, "trade_in_id": None} for method, amount, reference in plan.payments)
-        events.append(("sale.applied", {
-            "sale_id": plan.sale_id, "customer_id": plan.customer_id, "total": str(plan.total), "branch_id": branch.pk,
-            "occurred_at": plan.occurred_at, "invoice_number": number, "source": SaleSource.OFFLINE,
-        }))
 
-    for model, rows in ((Sale, sales), (SaleLine, lines), (TradeIn, trade_ins), (Payment, payments)):
+    for model, rows in ((SaleLine, lines), (TradeIn, trade_ins), (Payment, payments)):
         copy_insert(model, rows)
-    stock_moves_apply(moves=moves, reason=MovementReason.SALE)
-    outbox_events_add(events=events)
+    _oversold(plans, after=stock_moves_apply(moves=moves, reason=MovementReason.SALE))
+
+    numbers = invoice_numbers_allocate(branch_id=branch.pk, count=len(plans))
+    for sale, number in zip(sales, numbers):
+        sale["invoice_number"] = number
+    copy_insert(Sale, sales)
+    outbox_events_add(events=[("sale.applied", {
+        "sale_id": plan.sale_id, "customer_id": plan.customer_id, "total": str(plan.total), "branch_id": branch.pk,
+        "occurred_at": plan.occurred_at, "invoice_number": number, "source": SaleSource.OFFLINE,
+    }) for plan, number in zip(plans, numbers)])
     return {plan.sale_id: number for plan, number in zip(plans, numbers)}
