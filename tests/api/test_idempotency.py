@@ -7,7 +7,7 @@ from apps.branches.models import Terminal
 from apps.core.models import IdempotencyKey
 from tests.api.conftest import api_client
 from tests.api.test_terminals import main_branch_id
-from tests.conftest import SHOPS, run_committed
+from tests.conftest import run_committed
 
 
 def test_same_key_same_body_replays_the_first_response(manager_a, shop_a):

@@ -2,7 +2,6 @@
 "down" cases run the application in a fresh process pointed at a port where
 nothing listens: the real code path, no patched checks."""
 import json
-import os
 import subprocess
 import sys
 

@@ -153,15 +153,3 @@ def pos_server(django_db_setup, django_db_blocker):
         raise thread.error
     yield f"http://127.0.0.1:{thread.port}"
     thread.terminate()
-
-
-def endpoint_missing(server_url: str, host: str, method: str, path: str) -> bool:
-    """True while the server has no such route yet (404 without auth; an
-    existing route answers 401 first)."""
-    return httpx.request(method, f"{server_url}/api/pos/v1{path}", headers={"Host": host}, timeout=10, trust_env=False).status_code == 404
-
-
-def require_endpoints(server_url: str, host: str, *endpoints: tuple[str, str]) -> None:
-    missing = [f"{m} {p}" for m, p in endpoints if endpoint_missing(server_url, host, m, p)]
-    if missing:
-        pytest.skip(f"not on the server yet: {', '.join(missing)}")

@@ -24,10 +24,9 @@ from apps.tenancy.models import Tenant
 from apps.tenancy.services import shop_create
 from pos_terminal import DeviceRevoked, EnrollmentFailed, Terminal
 from tests.conftest import PASSWORD, SHOPS, drop_shops_committed, run_committed
-from tests.pos_terminal.conftest import ROOT, require_endpoints
+from tests.pos_terminal.conftest import ROOT
 
 SHOP_A = SHOPS["a"]["domain"]
-PULL, PUSH = ("GET", "/sync/pull"), ("POST", "/sync/push")
 
 
 def _in_shop(domain: str):
@@ -153,7 +152,6 @@ def stock_shop(django_db_setup, django_db_blocker):
 @pytest.fixture
 def live(pos_server, stock_shop, db, tmp_path):
     """A factory of freshly enrolled terminals in the stock shop, pulled."""
-    require_endpoints(pos_server, stock_shop, PULL)
     opened = []
 
     def new_terminal(name: str = "t") -> Terminal:
@@ -171,8 +169,7 @@ def live(pos_server, stock_shop, db, tmp_path):
 
 
 @pytest.fixture
-def live_push(live, pos_server, stock_shop):
-    require_endpoints(pos_server, stock_shop, PUSH)
+def live_push(live):
     return live
 
 
