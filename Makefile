@@ -11,7 +11,7 @@ test: bootstrap
 	@scripts/test.sh $(ARGS)
 
 # Benchmarks print figures and write them to bench-results/; they are not tests.
-bench: bench-sync
+bench: bench-sync bench-locust
 
 bench-sync: bootstrap
 	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
@@ -20,3 +20,9 @@ bench-sync: bootstrap
 
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis
+
+# Locust load of the bench shop: POS terminals and staff API users (tests/performance/README.md).
+# make bench-locust ARGS="20 5 30s"   (users, spawn rate per second, run time)
+.PHONY: bench-locust
+bench-locust: bootstrap
+	@scripts/run_performance_tests.sh $(ARGS)

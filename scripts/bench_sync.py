@@ -15,6 +15,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -60,6 +61,7 @@ def shop_prepare(*, devices: int, items: int):
     from apps.branches.models import Branch
     from apps.branches.services import terminal_create
     from apps.inventory.models import Category, Item
+    from apps.inventory.selectors import gold_rate_current
     from apps.inventory.services import category_create, gold_rate_set, item_create
     from apps.pos_sync.services import enrollment_code_issue
     from apps.tenancy.selectors import shop_get_by_domain
@@ -83,7 +85,8 @@ def shop_prepare(*, devices: int, items: int):
                 stone_weight=Decimal(0), making_mode="percent", making_value=Decimal(rng.choice([12, 15, 18])),
                 stone_value=Decimal(0), pricing_mode="gold_rate", cost=Decimal(1000000), quantity=1_000_000,
             )
-        gold_rate_set(actor=owner, base_rate=Decimal("8000000"), base_fineness=750)
+        if gold_rate_current() is None:
+            gold_rate_set(actor=owner, base_rate=Decimal("8000000"), base_fineness=750)
         run = datetime.now().strftime("%H%M%S")
         for n in range(devices):
             terminal = terminal_create(branch=branch, name=f"bench {run} {n}")
@@ -270,6 +273,7 @@ def main() -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
