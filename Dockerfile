@@ -18,7 +18,16 @@ COPY requirements.txt .
 RUN pip wheel --wheel-dir /wheels -r requirements.txt
 
 # ---------------------------------------------------------------------------
-# Stage 2: the runtime image.
+# Stage 2: front-end packages from the npm registry (none are committed).
+# ---------------------------------------------------------------------------
+FROM node:20-slim AS assets
+
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
+# ---------------------------------------------------------------------------
+# Stage 3: the runtime image.
 # ---------------------------------------------------------------------------
 FROM python:3.11-slim AS runtime
 
@@ -34,6 +43,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GUNICORN_THREADS=4 \
     GUNICORN_TIMEOUT=30
 
+# The PDF exports' font (Persian glyphs) and gettext for the translations.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core gettext \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 zargar \
  && useradd --system --uid 10001 --gid zargar --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin zargar
@@ -45,10 +59,12 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 
 WORKDIR /app
 COPY . .
+COPY --from=assets /assets/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 
 # Static files are collected at build time. The local settings module carries
 # a throwaway development key, so no secret is needed (or stored) here, and
 # collectstatic touches neither PostgreSQL nor Redis.
+RUN DJANGO_SETTINGS_MODULE=config.settings.local python manage.py compilemessages -v 0
 RUN DJANGO_SETTINGS_MODULE=config.settings.local python manage.py collectstatic --noinput \
  && mkdir -p "$MEDIA_ROOT" \
  && chown zargar:zargar "$MEDIA_ROOT"
