@@ -26,17 +26,20 @@ SHOPS = {
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.test.utils import setup_databases, teardown_databases
+
     from apps.accounts.models import Role
     from apps.accounts.services import user_create
     from apps.branches.services import branch_create
     from apps.tenancy.services import shop_create
 
-    # pytest-django sets up the test database only when a selected test asks
-    # for it; never write this session's shops into a real database.
-    assert connection.settings_dict["NAME"].startswith("test_"), (
-        "no test database was set up: mark the selected tests with pytest.mark.django_db"
-    )
+    own_setup = None
     with django_db_blocker.unblock():
+        # pytest-django creates the test database only when a selected test
+        # asks for `db`; tests that work on committed data (live servers,
+        # browsers) don't. Never write this session's shops into a real one.
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         call_command("setup_platform", verbosity=0)
         for key, spec in SHOPS.items():
             shop = shop_create(name=spec["name"], domain=spec["domain"], owner_email=spec["owner"], owner_password=PASSWORD).tenant
@@ -45,6 +48,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 for role in (Role.MANAGER, Role.CASHIER):
                     user_create(email=f"{role}@shop-{key}.test", password=PASSWORD, role=role)
         connection.set_schema_to_public()
+    yield
+    if own_setup is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(own_setup, verbosity=0)
 
 
 def test_database_url() -> str:

@@ -33,7 +33,7 @@ from pos_terminal.client import Terminal
 from tests.conftest import PASSWORD, child_env, drop_shops_committed, run_committed
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.live_server, pytest.mark.django_db]
+pytestmark = pytest.mark.live_server
 
 
 def _free_port() -> int:
