@@ -244,7 +244,10 @@ class _Run:
         log_id = uuid.uuid4()
         self.logs.append({
             "id": log_id, "device_id": self.device.pk, "seq": op.seq, "op_id": op.op_id, "type": op.type[:32],
-            "payload": op.raw, "payload_hash": op.payload_hash, "status": status, "result": result,
+            # What the terminal sent is kept whole where a manager must read it
+            # (rejections); an applied sale is recorded in the sales tables.
+            "payload": op.raw if status == Operation.Status.REJECTED else {}, "payload_hash": op.payload_hash,
+            "status": status, "result": result,
             "occurred_at": op.occurred_at, "received_at": self.received_at,
         })
         return log_id
