@@ -26,7 +26,7 @@ from apps.inventory.services import (
     stock_move_many,
 )
 from apps.tenancy.models import Tenant
-from tests.conftest import SHOPS
+from tests.conftest import SHOPS, run_committed
 from tests.inventory.conftest import RING
 
 
@@ -332,25 +332,13 @@ def test_gold_rate_set_refuses_bad_input(owner, kwargs, code):
 
 
 def committed(shop: Tenant, fn):
-    """Runs `fn` in the shop's schema on a connection of its own, outside the
-    test's transaction, so what it writes is committed and other threads see it."""
-    outcome = {}
+    """Runs `fn` in the shop's schema, committed (tests.conftest.run_committed)."""
 
-    def target():
-        try:
-            connection.set_tenant(shop)
-            outcome["value"] = fn()
-        except BaseException as exc:  # handed back to the test's thread
-            outcome["error"] = exc
-        finally:
-            connection.close()
+    def in_shop():
+        connection.set_tenant(shop)
+        return fn()
 
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
+    return run_committed(in_shop)
 
 
 @contextmanager
