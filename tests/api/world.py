@@ -17,22 +17,11 @@ from apps.inventory.services import category_create, gold_rate_set, item_create
 from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
 from apps.tenancy.models import Tenant
 from tests.conftest import SHOPS
+from tests.vectors import RING, RING_TOTAL  # noqa: F401  (re-exported to the API tests)
 
 # PRICING.md vector 1: 18k ring, net 5 g, making 18%, stones 2,000,000; at
 # 8,000,000 a gram of 750 in an Iranian shop (VAT 10%, profit 7%) it costs
 # 53,754,400 Rial.
-RING = {
-    "name": "18k ring",
-    "fineness": 750,
-    "gross_weight": Decimal("5.250"),
-    "stone_weight": Decimal("0.250"),
-    "making_mode": "percent",
-    "making_value": Decimal("18"),
-    "stone_value": Decimal("2000000"),
-    "pricing_mode": "gold_rate",
-    "cost": Decimal("30000000"),
-}
-RING_TOTAL = Decimal("53754400")
 CHAIN = {
     "name": "Silver chain",
     "fineness": 925,

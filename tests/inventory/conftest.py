@@ -1,23 +1,11 @@
 """Inventory fixtures: everything is created through the services, in shop A."""
-from decimal import Decimal
 
 import pytest
 
 from apps.accounts.models import User
 from apps.branches.models import Branch
 from apps.inventory.services import category_create, item_create
-
-RING = {
-    "name": "18k ring",
-    "fineness": 750,
-    "gross_weight": Decimal("5.250"),
-    "stone_weight": Decimal("0.250"),
-    "making_mode": "percent",
-    "making_value": Decimal("18"),
-    "stone_value": Decimal("2000000"),
-    "pricing_mode": "gold_rate",
-    "cost": Decimal("30000000"),
-}
+from tests.vectors import RING
 
 
 @pytest.fixture

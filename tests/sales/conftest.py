@@ -13,20 +13,7 @@ from apps.accounts.models import User
 from apps.branches.models import Branch
 from apps.inventory.services import category_create, gold_rate_set, item_create
 from apps.sales.services import LineInput, PaymentInput, sale_create
-
-# PRICING.md vector 1: 18k ring, net 5 g, making 18%, stones 2,000,000.
-RING = {
-    "name": "18k ring",
-    "fineness": 750,
-    "gross_weight": Decimal("5.250"),
-    "stone_weight": Decimal("0.250"),
-    "making_mode": "percent",
-    "making_value": Decimal("18"),
-    "stone_value": Decimal("2000000"),
-    "pricing_mode": "gold_rate",
-    "cost": Decimal("30000000"),
-}
-VECTOR_1_TOTAL = Decimal("53754400")
+from tests.vectors import RING, RING_TOTAL as VECTOR_1_TOTAL  # noqa: F401  (re-exported to the sales tests)
 
 
 def user(role: str) -> User:

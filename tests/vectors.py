@@ -1,0 +1,17 @@
+"""PRICING.md vector 1, shared by the tests: an 18k ring, net 5 g, making
+18%, stones 2,000,000. At 8,000,000 a gram of 750 in an Iranian shop (VAT 10%,
+profit 7%) it costs 53,754,400 Rial."""
+from decimal import Decimal
+
+RING = {
+    "name": "18k ring",
+    "fineness": 750,
+    "gross_weight": Decimal("5.250"),
+    "stone_weight": Decimal("0.250"),
+    "making_mode": "percent",
+    "making_value": Decimal("18"),
+    "stone_value": Decimal("2000000"),
+    "pricing_mode": "gold_rate",
+    "cost": Decimal("30000000"),
+}
+RING_TOTAL = Decimal("53754400")
