@@ -2,10 +2,11 @@
 Building blocks every shop schema has: the outbox (background work that must
 follow a committed write) and the audit log (who changed what, and how).
 """
-import uuid
 
 from django.conf import settings
 from django.db import models
+
+from apps.core.ids import ledger_id
 
 
 class ChangeNumberField(models.BigIntegerField):
@@ -23,7 +24,7 @@ class OutboxEvent(models.Model):
     """Written in the same transaction as the business change it reports; a
     relay hands it to Celery after commit. Consumers are idempotent by `id`."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     topic = models.CharField(max_length=64)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)

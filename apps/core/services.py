@@ -1,12 +1,12 @@
 """Writes every app uses: outbox events and audit entries. Call them inside
 the caller's transaction so they commit, or roll back, with the change."""
 import json
-import uuid
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from apps.core.bulk import copy_insert
+from apps.core.ids import ledger_id
 from apps.core.models import AuditEntry, OutboxEvent
 from apps.core.outbox import relay_on_commit
 
@@ -24,7 +24,7 @@ def outbox_event_add(*, topic: str, payload: dict) -> OutboxEvent:
 
 def outbox_events_add(*, events: list[tuple[str, dict]]) -> list[OutboxEvent]:
     """Many events in one insert (a POS push writes one per applied sale)."""
-    rows = [{"id": uuid.uuid4(), "topic": topic, "payload": _jsonable(payload)} for topic, payload in events]
+    rows = [{"id": ledger_id(), "topic": topic, "payload": _jsonable(payload)} for topic, payload in events]
     copy_insert(OutboxEvent, rows)
     relay_on_commit(event_ids=[row["id"] for row in rows])  # one message for the whole batch
     return [OutboxEvent(**row) for row in rows]

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from apps.core.ids import ledger_id
 from apps.core.models import ChangeNumberField
 
 
@@ -99,7 +100,7 @@ class PointsEntry(models.Model):
         REVERSE = "reverse", "Earning reversed"
         ADJUST = "adjust", "Adjusted"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="points_entries")
     points = models.IntegerField()
     reason = models.CharField(max_length=8, choices=Reason.choices)

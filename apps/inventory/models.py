@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from apps.core.ids import ledger_id
 from apps.core.models import ChangeNumberField
 
 WEIGHT = {"max_digits": 10, "decimal_places": 3}
@@ -190,7 +191,7 @@ class StockMovement(models.Model):
 
     Reason = MovementReason
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="movements")
     quantity_delta = models.IntegerField()
     reason = models.CharField(max_length=10, choices=Reason.choices)

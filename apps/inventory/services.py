@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-import uuid
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
@@ -18,6 +17,7 @@ from django.utils import timezone
 from apps.branches.models import Branch
 from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
+from apps.core.ids import ledger_id
 from apps.core.services import audit_record
 from apps.inventory import validation
 from apps.inventory.lock_objects import item_lock, items_lock_ids
@@ -366,7 +366,7 @@ def stock_moves_apply(
 
     actor = _user_or_none(actor)
     movements = [
-        {"id": uuid.uuid4(), "item_id": item_id, "quantity_delta": delta, "reason": reason, "reference": reference,
+        {"id": ledger_id(), "item_id": item_id, "quantity_delta": delta, "reason": reason, "reference": reference,
          "note": "", "actor_id": actor.pk if actor else None}
         for item_id, delta, reference in checked
     ]

@@ -4,6 +4,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from apps.core.ids import ledger_id
+
 
 class EnrollmentCode(models.Model):
     """A one-time code a manager hands to a terminal. Only its hash is kept."""
@@ -59,7 +61,7 @@ class Operation(models.Model):
         APPLIED = "applied", "Applied"
         REJECTED = "rejected", "Rejected"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="operations")
     seq = models.BigIntegerField()
     op_id = models.UUIDField(unique=True)
@@ -97,7 +99,7 @@ class ReviewItem(models.Model):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     operation = models.ForeignKey(Operation, null=True, blank=True, on_delete=models.PROTECT, related_name="review_items")

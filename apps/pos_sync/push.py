@@ -19,6 +19,7 @@ from psycopg import errors as pg_errors
 
 from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
+from apps.core.ids import ledger_id
 from apps.customers.services import customer_create
 from apps.pos_sync.envelope import Operation as Op
 from apps.pos_sync.models import Device, Operation, ReviewItem
@@ -241,7 +242,7 @@ class _Run:
         """Records the operation's outcome; returns the log row's id."""
         self.results.append(result)
         self.last_seq = op.seq
-        log_id = uuid.uuid4()
+        log_id = ledger_id()
         self.logs.append({
             "id": log_id, "device_id": self.device.pk, "seq": op.seq, "op_id": op.op_id, "type": op.type[:32],
             # What the terminal sent is kept whole where a manager must read it

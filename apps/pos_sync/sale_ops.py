@@ -16,6 +16,7 @@ from django.conf import settings
 
 from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
+from apps.core.ids import ledger_id
 from apps.core.services import outbox_events_add
 from apps.customers.models import Customer
 from apps.inventory.models import GoldRate, Item, MovementReason
@@ -182,7 +183,7 @@ def sale_plan(*, op, shop, exponent: int, catalogue: Catalogue, claimed: set, re
 
     claimed.add(client_sale_id)
     return SalePlan(
-        op=op, sale_id=uuid.uuid4(), client_sale_id=client_sale_id, receipt_number=receipt_number,
+        op=op, sale_id=ledger_id(), client_sale_id=client_sale_id, receipt_number=receipt_number,
         customer_id=customer_id, occurred_at=op.occurred_at, lines=priced, trade_ins=valued,
         payments=checked_payments, total=total, conflicts=conflicts,
     )
@@ -282,7 +283,7 @@ def sales_write(*, plans: list[SalePlan], device, shop, received_at: datetime) -
             line_total = sum(value for key, value in line.items() if key != "discount") - discount
             subtotal += line_total
             lines.append(line | {
-                "id": uuid.uuid4(), "sale_id": plan.sale_id, "line_no": line_no, "item_id": item.pk,
+                "id": ledger_id(), "sale_id": plan.sale_id, "line_no": line_no, "item_id": item.pk,
                 "quantity": price.quantity, "description": item.name[:255], "fineness": price.fineness,
                 "net_weight": price.net_weight, "gold_rate_id": price.gold_rate_id, "rate": price.rate,
                 "making_mode": price.making_mode, "making_value": price.making_value, "total": line_total,
@@ -301,16 +302,16 @@ def sales_write(*, plans: list[SalePlan], device, shop, received_at: datetime) -
             "voided_at": None, "voided_by_id": None, "void_reason": "",
         })
         for valued in plan.trade_ins:
-            trade_in_id = uuid.uuid4()
+            trade_in_id = ledger_id()
             trade_ins.append({
                 "id": trade_in_id, "sale_id": plan.sale_id, "description": valued.description, "weight": valued.weight,
                 "fineness": valued.fineness, "pure_weight": valued.pure_weight, "pure_rate": valued.pure_rate,
                 "deduction_percent": valued.deduction_percent, "gross_value": valued.gross_value,
                 "deduction": valued.deduction, "value": valued.value,
             })
-            payments.append({"id": uuid.uuid4(), "sale_id": plan.sale_id, "method": PaymentMethod.OLD_GOLD,
+            payments.append({"id": ledger_id(), "sale_id": plan.sale_id, "method": PaymentMethod.OLD_GOLD,
                              "amount": valued.value, "reference": "", "trade_in_id": trade_in_id})
-        payments.extend({"id": uuid.uuid4(), "sale_id": plan.sale_id, "method": method, "amount": amount,
+        payments.extend({"id": ledger_id(), "sale_id": plan.sale_id, "method": method, "amount": amount,
                          "reference": reference, "trade_in_id": None} for method, amount, reference in plan.payments)
 
     for model, rows in ((SaleLine, lines), (TradeIn, trade_ins), (Payment, payments)):

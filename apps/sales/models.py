@@ -3,16 +3,16 @@ Sales at the counter and from POS terminals: the invoice with every price
 component frozen, its lines, payments, old gold taken in, returns and voids.
 
 Rows are written only by `apps.sales.services` (online) and by the POS sync
-(offline, with bulk_create): no save() overrides and no signals here, so both
+(offline, set-wise with COPY): no save() overrides and no signals here, so both
 writers see the same model. The invariants that must hold whoever writes are
 CHECK and UNIQUE constraints in the database.
 """
-import uuid
-
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
+
+from apps.core.ids import ledger_id
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 WEIGHT = {"max_digits": 10, "decimal_places": 3}
@@ -64,7 +64,7 @@ class Sale(models.Model):
     Source = SaleSource
     Status = SaleStatus
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     branch = models.ForeignKey("branches.Branch", on_delete=models.PROTECT, related_name="sales", db_index=False)
     terminal = models.ForeignKey("branches.Terminal", null=True, blank=True, on_delete=models.PROTECT, related_name="sales")
     device = models.ForeignKey("pos_sync.Device", null=True, blank=True, on_delete=models.PROTECT, related_name="sales")
@@ -135,7 +135,7 @@ class Sale(models.Model):
 
 
 class SaleLine(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
     line_no = models.PositiveSmallIntegerField()
     item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="sale_lines")
@@ -200,7 +200,7 @@ class TradeIn(models.Model):
     """Old gold taken in, valued on its pure content (PRICING.md vector 5)
     and credited to the sale as an old_gold payment."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="trade_ins")
     description = models.CharField(max_length=255, blank=True)
     weight = models.DecimalField(**WEIGHT)
@@ -231,7 +231,7 @@ class TradeIn(models.Model):
 class Payment(models.Model):
     Method = PaymentMethod
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="payments")
     method = models.CharField(max_length=16, choices=Method.choices)
     amount = models.DecimalField(**MONEY)
@@ -257,7 +257,7 @@ class Payment(models.Model):
 class Return(models.Model):
     """Goods brought back, in full or in part; stock goes back through the ledger."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="returns")
     reason = models.TextField()
     refund_total = models.DecimalField(**MONEY)
@@ -275,7 +275,7 @@ class Return(models.Model):
 
 
 class ReturnLine(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     # `return` is a Python keyword, hence the name.
     sale_return = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
     sale_line = models.ForeignKey(SaleLine, on_delete=models.PROTECT, related_name="return_lines")

@@ -1,4 +1,5 @@
 import threading
+import time
 from datetime import datetime, timedelta, timezone as dt_timezone
 from decimal import Decimal
 
@@ -47,6 +48,23 @@ def test_a_sale_is_applied_with_an_invoice_number(device_a, rate):
     assert OutboxEvent.objects.filter(topic="sale.applied", payload__sale_id=str(sale.pk)).count() == 1
     device_a.device.refresh_from_db()
     assert device_a.device.last_applied_seq == 1
+
+
+def test_rows_a_push_writes_have_time_ordered_keys(device_a, rate):
+    """Append-only rows get UUIDv7 keys (apps/core/ids.py): a later sale's key
+    sorts after an earlier one's, so inserts stay at the end of the index."""
+    ring = catalogue.ring(quantity=5)
+    client = pos_client("a", device_a.token)
+    first = push(client, [op(1, sale_payload([(ring, rate, 1)]))]).json()["results"][0]
+    time.sleep(0.002)  # the key's clock counts milliseconds
+    second = push(client, [op(2, sale_payload([(ring, rate, 1)]))]).json()["results"][0]
+    earlier, later = Sale.objects.get(pk=first["server_id"]), Sale.objects.get(pk=second["server_id"])
+    assert earlier.pk < later.pk
+    for sale in (earlier, later):
+        rows = [sale, *sale.lines.all(), *sale.payments.all(), *StockMovement.objects.filter(reference=str(sale.pk)),
+                *OutboxEvent.objects.filter(payload__sale_id=str(sale.pk))]
+        assert len(rows) == 5 and {row.pk.version for row in rows} == {7}
+    assert {log.pk.version for log in Operation.objects.filter(device=device_a.device)} == {7}
 
 
 def test_a_replayed_push_gets_the_stored_results_and_writes_nothing(device_a, rate):
