@@ -1,8 +1,5 @@
 """Reads behind the staff API's dashboard (apps.reports.apis.DashboardApi).
-
-NOTE: reconstructed from its caller after this file was overwritten by
-mistake by the background-work session (issue 6); the daily aggregates'
-selectors live in apps.reports.selectors_daily.
+The daily aggregates' selectors live in apps.reports.selectors_daily.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
