@@ -31,6 +31,21 @@ def served(pages, kind="items"):
     return [(row["id"], row["change_number"]) for page in pages for row in page["changes"][kind]]
 
 
+def committed_rows_remove(shop, enrolled, items):
+    """Undoes what a committed test wrote: its items, their ledger, its device."""
+    from apps.inventory.models import StockMovement
+    from apps.pos_sync.models import Device
+
+    connection.set_tenant(shop)
+    StockMovement.objects.filter(item__in=items).delete()
+    Item.objects.filter(pk__in=[item.pk for item in items]).delete()
+    device = Device.objects.get(pk=enrolled.device.pk)
+    terminal = device.terminal
+    device.delete()
+    terminal.enrollment_codes.all().delete()
+    terminal.delete()
+
+
 def test_first_pull_serves_the_branch_catalogue(device_a):
     main_ring = catalogue.ring()
     catalogue.ring(branch_name="Bazaar")
@@ -140,20 +155,7 @@ def test_a_late_commit_with_a_lower_number_is_never_skipped(shop_a, django_db_bl
         names = {row["id"]: row["name"] for page in pulled["pages"] for row in page["changes"]["items"]}
         assert names == {str(x.id): "X changed", str(y.id): "Y changed"}
 
-        def cleanup():
-            connection.set_tenant(shop_a)
-            from apps.pos_sync.models import Device
-            from apps.inventory.models import StockMovement
-
-            StockMovement.objects.filter(item__in=[x, y]).delete()
-            Item.objects.filter(pk__in=[x.pk, y.pk]).delete()
-            device = Device.objects.get(pk=enrolled.device.pk)
-            terminal = device.terminal
-            device.delete()
-            terminal.enrollment_codes.all().delete()
-            terminal.delete()
-
-        run_committed(cleanup)
+        run_committed(committed_rows_remove, shop_a, enrolled, [x, y])
 
 
 def test_concurrent_writers_page_by_page_no_change_skipped_or_served_twice(shop_a, django_db_blocker):
@@ -168,19 +170,6 @@ def test_concurrent_writers_page_by_page_no_change_skipped_or_served_twice(shop_
             return enrol_device(shop_a, name="Pull stress"), [catalogue.ring() for _ in range(80)]
 
         enrolled, items = run_committed(setup)
-
-        def cleanup():
-            connection.set_tenant(shop_a)
-            from apps.inventory.models import StockMovement
-            from apps.pos_sync.models import Device
-
-            StockMovement.objects.filter(item__in=items).delete()
-            Item.objects.filter(pk__in=[i.pk for i in items]).delete()
-            device = Device.objects.get(pk=enrolled.device.pk)
-            terminal = device.terminal
-            device.delete()
-            terminal.enrollment_codes.all().delete()
-            terminal.delete()
 
         try:
             client = pos_client("a", enrolled.token)
@@ -234,4 +223,4 @@ def test_concurrent_writers_page_by_page_no_change_skipped_or_served_twice(shop_
             assert len(rows) == len(items), "a change was skipped"
             assert {row["id"]: (row["name"], row["change_number"]) for row in rows} == final, "a change was skipped"
         finally:
-            run_committed(cleanup)
+            run_committed(committed_rows_remove, shop_a, enrolled, items)
