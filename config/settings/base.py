@@ -182,8 +182,8 @@ AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT", 5, int)
 AXES_COOLOFF_TIME = timedelta(minutes=env("AXES_COOLOFF_MINUTES", 15, int))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "apps.ui.lockout.attempt_username"
-AXES_LOCKOUT_CALLABLE = "apps.ui.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.attempt_username"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 
 # --------------------------------------------------------------------------
 # REST framework

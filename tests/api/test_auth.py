@@ -34,6 +34,18 @@ def test_wrong_password_is_401_with_error_shape(shop_a):
     assert response.json()["error"]["code"] == "no_active_account"
 
 
+def test_repeated_failures_lock_the_token_api_even_for_the_right_password(shop_a, settings):
+    client = APIClient(HTTP_HOST=SHOPS["a"]["domain"])
+    owner = SHOPS["a"]["owner"]
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert obtain(client, owner, "wrong-password").status_code == 401
+    locked = obtain(client, owner, "wrong-password")
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "account_locked"
+    again = obtain(client, owner)
+    assert again.status_code == 429 and "access" not in again.json()
+
+
 def test_token_of_shop_a_is_401_on_shop_b(shop_a, shop_b):
     client_a = APIClient(HTTP_HOST=SHOPS["a"]["domain"])
     tokens = obtain(client_a, SHOPS["a"]["owner"]).json()
