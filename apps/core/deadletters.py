@@ -47,6 +47,13 @@ def dead_letter_resolve(*, dead_letter_id: int) -> bool:
         return bool(DeadLetter.objects.filter(pk=dead_letter_id, resolved=False).update(resolved=True, resolved_at=timezone.now()))
 
 
+def dead_letters_delete_resolved(*, schema_name: str, before) -> int:
+    """Deletes one shop's dead letters that were resolved before `before`;
+    open ones stay whatever their age."""
+    with schema_context(get_public_schema_name()):
+        return DeadLetter.objects.filter(schema_name=schema_name, resolved=True, resolved_at__lt=before).delete()[0]
+
+
 def dead_letter_retry(*, dead_letter: DeadLetter) -> str:
     """Sends the task again, with its arguments, in its shop. Returns the new
     task id. The dead letter stays open until the re-run succeeds."""

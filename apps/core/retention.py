@@ -1,7 +1,9 @@
 """
 Retention clean-up in the current shop: old idempotency keys, the old POS
 operation log, published outbox events and their processed-event records,
-old job runs. Deletes in batches so no statement holds locks for long.
+old job runs, and the shop's dead letters resolved long ago (they live in the
+public schema; open ones are never deleted). Deletes in batches so no
+statement holds locks for long.
 
 The POS operation log rule. A terminal that did not get the answer to a push
 sends it again, and the log is what lets the server answer "duplicate" with
@@ -26,6 +28,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.deadletters import dead_letters_delete_resolved
 from apps.core.jobs import job_run_record
 from apps.core.models import IdempotencyKey, JobRun, OutboxEvent, ProcessedEvent
 
@@ -84,5 +87,7 @@ def retention_run(*, now=None) -> JobRun:
         "processed_events": _delete_batched(ProcessedEvent.objects.filter(processed_at__lt=outbox_before).exclude(
             event_id__in=OutboxEvent.objects.filter(published_at__isnull=True).values("id"))),
         "job_runs": _delete_batched(JobRun.objects.filter(started_at__lt=runs_before).exclude(pk__in=list(latest_runs))),
+        "dead_letters": dead_letters_delete_resolved(
+            schema_name=connection.schema_name, before=now - timedelta(days=settings.DEAD_LETTER_RETENTION_DAYS)),
     }
     return job_run_record(job=JobRun.Job.RETENTION, started_at=started, result=result)

@@ -315,6 +315,7 @@ IDEMPOTENCY_KEY_RETENTION_DAYS = env("IDEMPOTENCY_KEY_RETENTION_DAYS", 7, int)
 POS_OPERATION_RETENTION_DAYS = env("POS_OPERATION_RETENTION_DAYS", 30, int)
 OUTBOX_RETENTION_DAYS = env("OUTBOX_RETENTION_DAYS", 14, int)
 JOB_RUN_RETENTION_DAYS = env("JOB_RUN_RETENTION_DAYS", 90, int)
+DEAD_LETTER_RETENTION_DAYS = env("DEAD_LETTER_RETENTION_DAYS", 30, int)  # after it was resolved
 
 # Managers hear about new review items at most this often; items younger
 # than the settle time wait for the next round (their push may still commit).

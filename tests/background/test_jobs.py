@@ -198,6 +198,34 @@ def test_published_outbox_events_and_their_records_go_after_the_retention(in_sho
     assert result["outbox_events"] >= 1 and result["processed_events"] >= 2
 
 
+def test_the_shops_dead_letters_resolved_long_ago_go_and_open_ones_stay(in_shop_a, settings):
+    from django_tenants.utils import schema_context
+
+    from apps.core.models import DeadLetter
+
+    settings.DEAD_LETTER_RETENTION_DAYS = 30
+    now = timezone.now()
+
+    def letter(schema_name, resolved_days_ago=None, failed_days_ago=60):
+        return DeadLetter.objects.create(
+            task_name="t", schema_name=schema_name, exception="boom", failed_at=now - timedelta(days=failed_days_ago),
+            resolved=resolved_days_ago is not None,
+            resolved_at=None if resolved_days_ago is None else now - timedelta(days=resolved_days_ago),
+        ).pk
+
+    mine, other = connection.schema_name, "another_shop"
+    with schema_context("public"):
+        old_resolved, recent_resolved, old_open = letter(mine, 31), letter(mine, 29), letter(mine)
+        others = letter(other, 31)
+
+    result = retention_run().result
+
+    with schema_context("public"):
+        left = set(DeadLetter.objects.filter(pk__in=[old_resolved, recent_resolved, old_open, others]).values_list("pk", flat=True))
+    assert left == {recent_resolved, old_open, others}  # another shop's are its own retention's
+    assert result["dead_letters"] == 1
+
+
 def test_the_last_run_of_each_job_is_kept_whatever_its_age(in_shop_a, settings):
     settings.JOB_RUN_RETENTION_DAYS = 90
     stock_reconcile_task()
