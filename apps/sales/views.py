@@ -1,4 +1,4 @@
-"""The counter (POS screen) and invoices.
+"""The counter (POS screen), invoices and voiding them.
 
 The cart lives in the session (apps.ui.cart) and is priced afresh by
 `sale_quote` on every change; checkout is `sale_create`. Every action is a
@@ -34,7 +34,7 @@ from apps.inventory.selectors import item_search
 from apps.sales import rules
 from apps.sales.models import PaymentMethod, SaleSource, SaleStatus
 from apps.sales.selectors import sale_get, sale_list
-from apps.sales.services import ENTERED_METHODS, sale_create, sale_quote
+from apps.sales.services import ENTERED_METHODS, sale_create, sale_quote, sale_void
 from apps.ui import formatting
 from apps.ui.cart import Cart, CartPayment, CartTradeIn, cart_clear, cart_load, cart_store
 from apps.ui.labels import choices, error_text, label
@@ -462,6 +462,21 @@ def sale_invoice(request, sale_id):
         "sale": sale, "shop": request.tenant, "words": amount_in_words(sale.total, sale.currency, language),
         "voided": sale.status == SaleStatus.VOIDED,
     })
+
+
+@require_POST
+@permission_required("accounts.void_sale")
+def sale_void_page(request, sale_id):
+    """Voids the invoice (its pieces go back to stock) with the reason given."""
+    sale = _sale(sale_id)
+    try:
+        sale_void(actor=request.user, sale=sale, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Invoice %(number)s is voided; its pieces are back in stock.")
+                         % {"number": f"{sale.branch.code}-{sale.invoice_number}"})
+    return redirect("ui:sale-invoice", sale_id=sale.pk)
 
 
 def invoice_document(sale, shop, language: str) -> bytes:

@@ -56,6 +56,9 @@ ERRORS = {
     "empty_sale": _("The cart is empty."),
     "permission_denied": _("You are not allowed to do this."),
     "invalid_payment": _("The payment is not valid."),
+    "reason_required": _("Say why."),
+    "sale_already_voided": _("This invoice is already voided."),
+    "sale_has_returns": _("This invoice has returns; return the rest instead of voiding."),
 }
 
 

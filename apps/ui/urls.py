@@ -51,6 +51,7 @@ urlpatterns = [
     path("sales/", sales.sale_list_page, name="sale-list"),
     path("sales/<uuid:sale_id>/", sales.sale_invoice, name="sale-invoice"),
     path("sales/<uuid:sale_id>/pdf/", sales.sale_invoice_pdf, name="sale-invoice-pdf"),
+    path("sales/<uuid:sale_id>/void/", sales.sale_void_page, name="sale-void"),
     # reports
     path("reports/", reports.report_index, name="report-index"),
     path("reports/<slug:name>/", reports.report_page, name="report"),

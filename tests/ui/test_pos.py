@@ -196,3 +196,41 @@ def test_without_htmx_the_redirect_keeps_the_cursor_where_the_next_step_is(as_ca
     unknown = text(as_cashier.get("/pos/?focus=<script>"))
     assert 'id="scan-code" name="code" type="search" value="" autofocus data-focus-here' in unknown
     assert "<script>" not in unknown.split("<body", 1)[1].split("</main>")[0]
+
+
+def test_a_manager_voids_an_invoice_with_a_reason_and_its_pieces_go_back(as_cashier, as_manager, manager, make_item, gold_rate):
+    from apps.inventory.selectors import item_ledger_sum
+
+    ring = make_item(sku="VOID-1", quantity=3)
+    as_cashier.post("/pos/scan/", {"code": "VOID-1"})
+    as_cashier.post("/pos/payments/", {"method": "cash", "amount": str(VECTOR_1_TOTAL)})
+    as_cashier.post("/pos/checkout/")
+    sale = Sale.objects.get()
+    ring.refresh_from_db()
+    assert ring.quantity == 2
+    invoice, void = f"/sales/{sale.pk}/", f"/sales/{sale.pk}/void/"
+
+    # A cashier neither sees the form nor may post it.
+    assert 'id="void-form"' not in text(as_cashier.get(invoice))
+    assert as_cashier.post(void, {"reason": "mine"}).status_code == 403
+    assert as_manager.get(void).status_code == 405
+    # No reason: refused, nothing changes.
+    assert 'id="void-form"' in text(as_manager.get(invoice))
+    refused = as_manager.post(void, {"reason": "   "}, follow=True)
+    assert "Say why." in text(refused)
+    sale.refresh_from_db()
+    assert sale.status == "completed"
+
+    done = as_manager.post(void, {"reason": "wrong customer"}, follow=True)
+    page = text(done)
+    assert "is voided; its pieces are back in stock" in page and "wrong customer" in page
+    assert 'id="void-form"' not in page
+    sale.refresh_from_db()
+    assert (sale.status, sale.void_reason, sale.voided_by_id) == ("voided", "wrong customer", manager.pk)
+    ring.refresh_from_db()
+    assert ring.quantity == 3 == item_ledger_sum(ring)
+
+    again = text(as_manager.post(void, {"reason": "twice"}, follow=True))
+    assert "already voided" in again
+    ring.refresh_from_db()
+    assert ring.quantity == 3
