@@ -4,7 +4,8 @@ from .base import CACHES, REST_FRAMEWORK, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", "test-insecure-key-only-for-the-test-suite-0123456789abcdef")
-CACHES["default"]["KEY_PREFIX"] = "zargar-test"
+# A namespace of its own; parallel suites on one Redis set their own.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", "zargar-test")
 
 # Tests log in far more often than people do; the throttle test sets its own.
 for scope in ("anon", "user", "auth", "enroll"):
