@@ -18,7 +18,7 @@ from apps.core.api import ApiView, Pagination, require, require_to_write
 from apps.core.errors import ApplicationError
 from apps.core.fields import DecimalString, money, weight
 from apps.core.schema import ERROR_RESPONSES
-from apps.inventory import selectors
+from apps.inventory import selectors, shop_pricing
 from apps.inventory.filters import ItemFilter
 from apps.inventory.models import Category, GoldRate, Item
 from apps.inventory.services import category_create, gold_rate_set, item_create, item_update, stock_adjust
@@ -79,7 +79,7 @@ class Pricer:
         if item.pricing_mode == Item.PricingMode.GOLD_RATE and self.gold_rate is None:
             return None, {"code": "no_gold_rate", "message": "No gold rate has been set yet."}
         try:
-            price = selectors.item_price_quote(item=item, shop=self.shop, gold_rate=self.gold_rate)
+            price = shop_pricing.item_price_quote(item=item, shop=self.shop, gold_rate=self.gold_rate)
         except ApplicationError as exc:
             return None, {"code": exc.code, "message": exc.message}
         is_gold = item.pricing_mode == Item.PricingMode.GOLD_RATE

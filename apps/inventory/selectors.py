@@ -1,4 +1,4 @@
-"""Reads on the shop's stock and the gold rate board, and price quotes."""
+"""Reads on the shop's stock and the gold rate board. Prices: shop_pricing."""
 from datetime import datetime
 from decimal import Decimal
 
@@ -8,7 +8,6 @@ from django.utils import timezone
 from apps.core.errors import ApplicationError
 from apps.inventory import pricing
 from apps.inventory.models import GoldRate, Item, StockMovement
-from apps.tenancy.models import Tenant
 
 SEARCH_LIMIT_MAX = 100
 
@@ -41,46 +40,6 @@ def gold_rate_for_fineness(*, gold_rate: GoldRate, fineness: int) -> Decimal:
         )
     except (TypeError, ValueError) as exc:
         raise ApplicationError("invalid_fineness", str(exc)) from exc
-
-
-def tax_rules_for_shop(shop: Tenant) -> pricing.TaxRules:
-    """The shop's tax and rounding settings. Profit exists only in Iran's
-    formula, so the setting is ignored for other regimes."""
-    is_iran = shop.tax_regime == Tenant.TaxRegime.IR
-    key = (shop.tax_regime, shop.currency, shop.vat_percent, shop.profit_percent, shop.rounding_increment, shop.rounding_mode)
-    cached = getattr(shop, "_tax_rules", None)
-    if cached is not None and cached[0] == key:  # built once per shop instance and settings
-        return cached[1]
-    try:
-        rules = pricing.TaxRules(
-            regime=shop.tax_regime,
-            currency=shop.currency,
-            vat_percent=shop.vat_percent,
-            profit_percent=shop.profit_percent if is_iran else Decimal(0),
-            rounding_increment=shop.rounding_increment,
-            rounding_mode=shop.rounding_mode,
-        )
-    except (TypeError, ValueError) as exc:
-        raise ApplicationError("invalid_shop_settings", f"The shop's tax settings are not usable: {exc}", status=409) from exc
-    shop._tax_rules = (key, rules)
-    return rules
-
-
-def item_price_quote(*, item: Item, shop: Tenant, gold_rate: GoldRate | None = None) -> pricing.PriceBreakdown:
-    """What the item costs now (or at `gold_rate`), before invoice rounding."""
-    rules = tax_rules_for_shop(shop)
-    if item.pricing_mode == Item.PricingMode.FIXED:
-        return pricing.price_fixed_item(price=item.fixed_price, rules=rules)
-    gold_rate = gold_rate or gold_rate_current()
-    if gold_rate is None:
-        raise ApplicationError("no_gold_rate", "No gold rate has been set yet; set one before selling gold.", status=409)
-    return pricing.price_gold_piece(
-        net_weight=item.net_weight,
-        rate=gold_rate_for_fineness(gold_rate=gold_rate, fineness=item.fineness),
-        making=pricing.Making(mode=item.making_mode, value=item.making_value),
-        stone_value=item.stone_value,
-        rules=rules,
-    )
 
 
 def item_ledger_sum(item: Item) -> int:

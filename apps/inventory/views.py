@@ -15,7 +15,8 @@ from apps.branches.models import Branch
 from apps.core.errors import ApplicationError
 from apps.inventory import pricing
 from apps.inventory.models import Category, GoldRate, Item, StockMovement
-from apps.inventory.selectors import gold_rate_current, gold_rate_for_fineness, item_price_quote, tax_rules_for_shop
+from apps.inventory.selectors import gold_rate_current, gold_rate_for_fineness
+from apps.inventory.shop_pricing import item_price_quote, tax_rules_for_shop
 from apps.inventory.services import category_create, gold_rate_set, item_create, item_update
 from apps.inventory.validation import HAND_SET_STATUSES
 from apps.ui import formatting

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from apps.customers.models import Customer
 from apps.inventory.models import Category, GoldRate, GoldRateFineness, Item
+from apps.inventory.shop_pricing import tax_rules_for_shop
 from apps.pos_sync.cursor import UnusableCursor, cursor_decode, cursor_encode
 from apps.pos_sync.models import Device
 from apps.pos_sync.selectors import change_number_latest
@@ -60,11 +61,14 @@ def _wait_for_writers_in_flight() -> None:
 
 
 def tax_rule(shop) -> dict:
+    """The shop's pricing settings as a terminal prices with them: the same
+    rules the server prices with (apps.inventory.shop_pricing)."""
+    rules = tax_rules_for_shop(shop)
     return {
-        "regime": shop.tax_regime,
-        "currency": shop.currency,
+        "regime": rules.regime,
+        "currency": rules.currency,
         "vat_percent": str(shop.vat_percent),
-        "profit_percent": str(shop.profit_percent if shop.tax_regime == "IR" else Decimal("0")),
+        "profit_percent": str(rules.profit_percent),
         "rounding_increment": str(shop.rounding_increment),
         "rounding_mode": shop.rounding_mode,
         "price_tolerance_percent": str(shop.price_tolerance_percent),

@@ -24,9 +24,9 @@ from apps.customers.services import customer_create
 from apps.pos_sync.envelope import Operation as Op
 from apps.pos_sync.models import Device, Operation, ReviewItem
 from apps.pos_sync.sale_ops import Catalogue, Rejected, SalePlan, sale_plan, sales_write
-from apps.inventory.selectors import tax_rules_for_shop
-from apps.sales.models import Sale
-from apps.sales.services import sale_return, sale_void
+from apps.inventory.shop_pricing import tax_rules_for_shop
+from apps.sales.models import Sale, invoice_label
+from apps.sales.reversals import sale_return, sale_void
 
 TEMPORARY = (pg_errors.LockNotAvailable, pg_errors.QueryCanceled, pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
 
@@ -198,7 +198,7 @@ class _Run:
 
     def _applied(self, op: Op, plan: SalePlan, invoice_number: int) -> None:
         branch = self.device.terminal.branch
-        result = _result(op, "applied", server_id=str(plan.sale_id), invoice_number=f"{branch.code}-{invoice_number:06d}",
+        result = _result(op, "applied", server_id=str(plan.sale_id), invoice_number=invoice_label(branch.code, invoice_number),
                          conflicts=plan.conflicts)
         log = self._log(op, Operation.Status.APPLIED, result)
         for conflict in plan.conflicts:

@@ -1,6 +1,8 @@
 """
-`sale.create` from a terminal: checked one by one in memory, then written
-set-wise (docs/sync-protocol.md, "Applying a batch").
+`sale.create` from a terminal: checked one by one in memory into drafts,
+then written set-wise by the one writer of sales,
+`apps.sales.recording.sales_record` (docs/sync-protocol.md, "Applying a
+batch").
 
 An offline sale is a fact. It is refused only when it can never make sense
 (unknown item, malformed line, payments not equal to the total); stock that
@@ -14,18 +16,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
-from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
-from apps.core.ids import ledger_id
-from apps.core.services import outbox_events_add
 from apps.customers.models import Customer
-from apps.inventory.models import GoldRate, Item, MovementReason
-from apps.inventory.services import stock_moves_apply
-from apps.sales.models import Payment, PaymentMethod, Sale, SaleLine, SaleSource, SaleStatus, TradeIn
-from apps.sales.services import LinePrice, TradeInInput, invoice_numbers_allocate, line_price, trade_in_price
+from apps.inventory.models import GoldRate, Item
+from apps.inventory.shop_pricing import LinePrice, line_price, trade_in_price
+from apps.sales.models import ENTERED_PAYMENT_METHODS, Sale, SaleSource
+from apps.sales.recording import DraftLine, DraftPayment, SaleDraft, sales_record
 
 MAX_LINES = 100
-OFFLINE_METHODS = set(PaymentMethod.values) - {PaymentMethod.OLD_GOLD}
 
 
 class Rejected(Exception):
@@ -38,20 +36,16 @@ class Rejected(Exception):
 
 @dataclass
 class SalePlan:
-    """A checked sale, ready to write; ids are chosen here so that every row
-    can be inserted in one statement per table."""
+    """A checked offline sale: the draft the writer records, and what this
+    sale will be reported with (conflicts for a manager)."""
 
     op: object
-    sale_id: uuid.UUID
-    client_sale_id: uuid.UUID
-    receipt_number: str
-    customer_id: uuid.UUID | None
-    occurred_at: datetime
-    lines: list[tuple[Item, LinePrice, Decimal]]  # item, server price, terminal's line total
-    trade_ins: list
-    payments: list[tuple[str, Decimal, str]]
-    total: Decimal
+    draft: SaleDraft
     conflicts: list[dict] = field(default_factory=list)
+
+    @property
+    def sale_id(self) -> uuid.UUID:
+        return self.draft.id
 
 
 @dataclass(frozen=True)
@@ -151,15 +145,16 @@ def sale_plan(*, op, shop, exponent: int, catalogue: Catalogue, claimed: set, re
     checked_payments = []
     for i, payment in enumerate(payments):
         where = f"payload.payments[{i}]"
-        if not isinstance(payment, dict) or payment.get("method") not in OFFLINE_METHODS:
-            raise Rejected("invalid_payment", f"method must be one of {', '.join(sorted(OFFLINE_METHODS))} (old gold goes in trade_ins).", where)
+        if not isinstance(payment, dict) or payment.get("method") not in ENTERED_PAYMENT_METHODS:
+            raise Rejected("invalid_payment",
+                           f"method must be one of {', '.join(sorted(ENTERED_PAYMENT_METHODS))} (old gold goes in trade_ins).", where)
         amount = _decimal(payment.get("amount"), f"{where}.amount", places=exponent)
         if amount <= 0:
             raise Rejected("invalid_payment", "A payment amount must be positive.", f"{where}.amount")
-        checked_payments.append((payment["method"], amount, str(payment.get("reference", ""))[:120]))
+        checked_payments.append(DraftPayment(method=payment["method"], amount=amount, reference=str(payment.get("reference", ""))[:120]))
 
     total = _decimal(payload.get("total"), "payload.total", places=exponent)
-    paid = sum((amount for _, amount, _ in checked_payments), Decimal(0)) + sum((t.value for t in valued), Decimal(0))
+    paid = sum((p.amount for p in checked_payments), Decimal(0)) + sum((t.value for t in valued), Decimal(0))
     if paid != total:
         raise Rejected("payment_mismatch", f"Payments and old-gold credit come to {paid}, the sale total is {total}.", "payload.payments")
 
@@ -182,11 +177,13 @@ def sale_plan(*, op, shop, exponent: int, catalogue: Catalogue, claimed: set, re
         conflicts.append({"kind": "stale", "occurred_at": op.occurred_at.isoformat(), "max_offline_hours": settings.POS_MAX_OFFLINE_HOURS})
 
     claimed.add(client_sale_id)
-    return SalePlan(
-        op=op, sale_id=ledger_id(), client_sale_id=client_sale_id, receipt_number=receipt_number,
-        customer_id=customer_id, occurred_at=op.occurred_at, lines=priced, trade_ins=valued,
-        payments=checked_payments, total=total, conflicts=conflicts,
+    draft = SaleDraft(
+        occurred_at=op.occurred_at, total=total, customer_id=customer_id, receipt_number=receipt_number,
+        client_sale_id=client_sale_id, trade_ins=valued, payments=checked_payments,
+        lines=[DraftLine(item_id=item.pk, description=item.name, price=price, **_booked(price, given))
+               for item, price, given in priced],
     )
+    return SalePlan(op=op, draft=draft, conflicts=conflicts)
 
 
 def _line(line, where: str, *, shop, exponent: int, catalogue: Catalogue):
@@ -221,13 +218,11 @@ def _trade_in(raw, index: int, *, shop, catalogue: Catalogue, default_rate):
         raise Rejected("unknown_gold_rate", "A trade-in needs the gold rate it was valued at.", f"{where}.gold_rate_id")
     try:
         return trade_in_price(
-            trade_in=TradeInInput(
-                weight=_decimal(raw.get("weight"), f"{where}.weight", places=3),
-                fineness=raw.get("fineness"),
-                deduction_percent=_decimal(raw.get("deduction_percent", "0"), f"{where}.deduction_percent", places=2),
-                pure_rate=_decimal(raw["pure_rate"], f"{where}.pure_rate", places=4) if raw.get("pure_rate") is not None else None,
-                description=str(raw.get("description", "")),
-            ),
+            weight=_decimal(raw.get("weight"), f"{where}.weight", places=3),
+            fineness=raw.get("fineness"),
+            deduction_percent=_decimal(raw.get("deduction_percent", "0"), f"{where}.deduction_percent", places=2),
+            pure_rate=_decimal(raw["pure_rate"], f"{where}.pure_rate", places=4) if raw.get("pure_rate") is not None else None,
+            description=str(raw.get("description", "")),
             gold_rate=gold_rate, shop=shop, index=index,
         )
     except ApplicationError as exc:
@@ -239,91 +234,33 @@ def _oversold(plans: list[SalePlan], *, after: dict) -> None:
     ended at: a line that took an item below zero is an `oversold` conflict."""
     taken: dict = {}
     for plan in plans:
-        for item, price, _ in plan.lines:
-            taken[item.pk] = taken.get(item.pk, 0) + price.quantity
+        for line in plan.draft.lines:
+            taken[line.item_id] = taken.get(line.item_id, 0) + line.price.quantity
     running = {item_id: after[item_id] + quantity for item_id, quantity in taken.items()}
     for plan in plans:
         plan.conflicts = [c for c in plan.conflicts if c["kind"] != "oversold"]  # a retried write starts afresh
-        for item, price, _ in plan.lines:
-            running[item.pk] -= price.quantity
-            if running[item.pk] < 0:
-                plan.conflicts.append({"kind": "oversold", "item_id": str(item.pk), "quantity_after": running[item.pk]})
+        for line in plan.draft.lines:
+            running[line.item_id] -= line.price.quantity
+            if running[line.item_id] < 0:
+                plan.conflicts.append({"kind": "oversold", "item_id": str(line.item_id), "quantity_after": running[line.item_id]})
 
 
-def _booked(price: LinePrice, given: Decimal) -> tuple[Decimal, Decimal]:
+def _booked(price: LinePrice, given: Decimal) -> dict:
     """The terminal's line total is what the customer paid. A shortfall
     against the server's price is booked as a discount, an excess as extra
     making (what a cashier raising the making charge would produce)."""
     difference = price.total - given
     if difference >= 0:
-        return price.discount + difference, price.making
-    return price.discount, price.making - difference
+        return {"discount": price.discount + difference, "making": price.making}
+    return {"discount": price.discount, "making": price.making - difference}
 
 
 def sales_write(*, plans: list[SalePlan], device, shop, received_at: datetime) -> dict[uuid.UUID, int]:
-    """Writes checked sales set-wise: one statement per table. Row locks are
-    what concurrent pushes wait for, so they come last: lines, trade-ins and
-    payments first (their key to the sale is checked at commit), then stock
-    (items locked in primary-key order), then the branch's invoice counter
-    and the sales. Returns each sale's invoice number; adds `oversold`
-    conflicts to the plans."""
-    branch = device.terminal.branch
-    sales, lines, trade_ins, payments, moves = [], [], [], [], []
-    for plan in plans:
-        totals = dict.fromkeys(("gold", "making", "profit", "stones", "fixed", "tax", "discount"), Decimal(0))
-        subtotal = Decimal(0)
-        for line_no, (item, price, given) in enumerate(plan.lines, start=1):
-            discount, making = _booked(price, given)
-            line = {
-                "gold": price.gold, "making": making, "profit": price.profit, "stones": price.stones,
-                "fixed": price.fixed, "tax": price.tax, "discount": discount,
-            }
-            for key, value in line.items():
-                totals[key] += value
-            line_total = sum(value for key, value in line.items() if key != "discount") - discount
-            subtotal += line_total
-            lines.append(line | {
-                "id": ledger_id(), "sale_id": plan.sale_id, "line_no": line_no, "item_id": item.pk,
-                "quantity": price.quantity, "description": item.name[:255], "fineness": price.fineness,
-                "net_weight": price.net_weight, "gold_rate_id": price.gold_rate_id, "rate": price.rate,
-                "making_mode": price.making_mode, "making_value": price.making_value, "total": line_total,
-                "unit_price": price.unit_price, "returned_quantity": 0, "override_by_id": None, "override": None,
-            })
-            moves.append((item.pk, -price.quantity, str(plan.sale_id)))
-        sales.append({
-            "id": plan.sale_id, "branch_id": branch.pk, "terminal_id": device.terminal_id, "device_id": device.pk,
-            "cashier_id": None, "customer_id": plan.customer_id,
-            "receipt_number": plan.receipt_number, "client_sale_id": plan.client_sale_id, "source": SaleSource.OFFLINE,
-            "status": SaleStatus.COMPLETED, "occurred_at": plan.occurred_at, "received_at": received_at,
-            "currency": shop.currency, "gold_total": totals["gold"], "making_total": totals["making"],
-            "profit_total": totals["profit"], "stones_total": totals["stones"], "fixed_total": totals["fixed"],
-            "tax_total": totals["tax"], "discount_total": totals["discount"], "subtotal": subtotal,
-            "rounding": plan.total - subtotal, "total": plan.total, "paid_total": plan.total,
-            "voided_at": None, "voided_by_id": None, "void_reason": "",
-        })
-        for valued in plan.trade_ins:
-            trade_in_id = ledger_id()
-            trade_ins.append({
-                "id": trade_in_id, "sale_id": plan.sale_id, "description": valued.description, "weight": valued.weight,
-                "fineness": valued.fineness, "pure_weight": valued.pure_weight, "pure_rate": valued.pure_rate,
-                "deduction_percent": valued.deduction_percent, "gross_value": valued.gross_value,
-                "deduction": valued.deduction, "value": valued.value,
-            })
-            payments.append({"id": ledger_id(), "sale_id": plan.sale_id, "method": PaymentMethod.OLD_GOLD,
-                             "amount": valued.value, "reference": "", "trade_in_id": trade_in_id})
-        payments.extend({"id": ledger_id(), "sale_id": plan.sale_id, "method": method, "amount": amount,
-                         "reference": reference, "trade_in_id": None} for method, amount, reference in plan.payments)
-
-    for model, rows in ((SaleLine, lines), (TradeIn, trade_ins), (Payment, payments)):
-        copy_insert(model, rows)
-    _oversold(plans, after=stock_moves_apply(moves=moves, reason=MovementReason.SALE))
-
-    numbers = invoice_numbers_allocate(branch_id=branch.pk, count=len(plans))
-    for sale, number in zip(sales, numbers):
-        sale["invoice_number"] = number
-    copy_insert(Sale, sales)
-    outbox_events_add(events=[("sale.applied", {
-        "sale_id": plan.sale_id, "customer_id": plan.customer_id, "total": str(plan.total), "branch_id": branch.pk,
-        "occurred_at": plan.occurred_at, "invoice_number": number, "source": SaleSource.OFFLINE,
-    }) for plan, number in zip(plans, numbers)])
-    return {plan.sale_id: number for plan, number in zip(plans, numbers)}
+    """Records checked offline sales through the one writer; returns each
+    sale's invoice number and adds `oversold` conflicts to the plans."""
+    recorded = sales_record(
+        drafts=[plan.draft for plan in plans], branch=device.terminal.branch, source=SaleSource.OFFLINE,
+        currency=shop.currency, received_at=received_at, terminal_id=device.terminal_id, device_id=device.pk,
+    )
+    _oversold(plans, after=recorded.quantities_after)
+    return recorded.invoice_numbers

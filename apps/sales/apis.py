@@ -22,23 +22,24 @@ from apps.core.fields import weight as grams
 from apps.core.schema import ERROR_RESPONSES
 from apps.customers.models import Customer
 from apps.sales import selectors
-from apps.sales.models import Payment, PaymentMethod, Return, Sale, SaleLine, SaleSource, SaleStatus, TradeIn
-from apps.sales.services import (
-    ENTERED_METHODS,
-    LineInput,
-    PaymentInput,
-    TradeInInput,
-    sale_create,
-    sale_quote,
-    sale_return,
-    sale_void,
+from apps.sales.models import (
+    ENTERED_PAYMENT_METHODS,
+    Payment,
+    PaymentMethod,
+    Return,
+    Sale,
+    SaleLine,
+    SaleSource,
+    SaleStatus,
+    TradeIn,
 )
+from apps.sales.reversals import sale_return, sale_void
+from apps.sales.services import LineInput, PaymentInput, TradeInInput, sale_create, sale_quote
 
 MAX_LINES = 100
 MAX_QUANTITY = 10_000
 MAX_INT = 2**31 - 1
-# Payments the cashier enters; old gold is credited from the trade-ins.
-ENTERED_METHOD_CHOICES = [(value, label) for value, label in PaymentMethod.choices if value in ENTERED_METHODS]
+ENTERED_METHOD_CHOICES = [(value, label) for value, label in PaymentMethod.choices if value in ENTERED_PAYMENT_METHODS]
 
 
 def _rate(**kwargs) -> DecimalString:

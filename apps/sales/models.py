@@ -2,11 +2,14 @@
 Sales at the counter and from POS terminals: the invoice with every price
 component frozen, its lines, payments, old gold taken in, returns and voids.
 
-Rows are written only by `apps.sales.services` (online) and by the POS sync
-(offline, set-wise with COPY): no save() overrides and no signals here, so both
-writers see the same model. The invariants that must hold whoever writes are
+A sale's rows are written by one function, `apps.sales.recording.sales_record`
+(set-wise, with COPY), for the counter, the staff API and the POS push alike;
+voids and returns by `apps.sales.reversals`. No save() overrides and no signals
+here. The invariants that must hold whoever writes are
 CHECK and UNIQUE constraints in the database.
 """
+import re
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -58,6 +61,30 @@ class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
     OLD_GOLD = "old_gold", "Old gold credit"
     STORE_CREDIT = "store_credit", "Store credit"
+
+
+# What a cashier or a terminal enters as a payment; old gold is credited from
+# the trade-ins, never entered.
+ENTERED_PAYMENT_METHODS = tuple(m for m in PaymentMethod.values if m != PaymentMethod.OLD_GOLD)
+
+INVOICE_LABEL_DIGITS = 6
+_INVOICE_LABEL = re.compile(r"^\s*([A-Za-z0-9]{1,16})\s*[-‐-―−_ /]\s*0*(\d{1,18})\s*$")
+
+
+def invoice_label(branch_code: str, invoice_number: int) -> str:
+    """What an invoice is called on paper, on screen and in a terminal's
+    receipt: the branch code and the number, zero-padded ("B1-000042")."""
+    return f"{branch_code}-{invoice_number:0{INVOICE_LABEL_DIGITS}d}"
+
+
+def invoice_label_parse(text: str) -> tuple[str, int] | None:
+    """(branch code, number) from a typed label, however it was typed
+    ("B1-000042", "b1-42", "B1 42"); None when it is not one. Digits must
+    already be Latin (normalize Persian digits first)."""
+    match = _INVOICE_LABEL.match(text or "")
+    if not match:
+        return None
+    return match.group(1).upper(), int(match.group(2))
 
 
 class Sale(models.Model):
@@ -132,6 +159,11 @@ class Sale(models.Model):
 
     def __str__(self):
         return f"#{self.invoice_number} ({self.status})"
+
+    @property
+    def invoice_label(self) -> str:
+        """The printed label; reads `branch` (select_related it in lists)."""
+        return invoice_label(self.branch.code, self.invoice_number)
 
 
 class SaleLine(models.Model):

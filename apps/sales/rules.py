@@ -32,6 +32,11 @@ DISCOUNT_LIMIT_PERCENT: dict[str, Decimal] = {
 _HUNDRED = Decimal(100)
 
 
+def require_perm(actor, permission: str, doing: str) -> None:
+    if actor is None or not getattr(actor, "is_active", False) or not actor.has_perm(permission):
+        raise ApplicationError("permission_denied", f"You are not allowed to {doing}.", status=403)
+
+
 def may_override(user) -> bool:
     return bool(user is not None and user.has_perm(OVERRIDE_PERMISSION))
 
@@ -123,3 +128,19 @@ def trade_in_override(*, actor, index: int, board_rate: Decimal, rate: Decimal) 
                       "board_rate": str(board_rate), "rate": str(rate)}],
         )
     return {"pure_rate": {"from": str(board_rate), "to": str(rate)}}
+
+
+def quote_overrides(*, actor, quote) -> tuple[list[dict | None], list[dict | None]]:
+    """Every line's and trade-in's override record for a priced sale
+    (`apps.sales.services.SaleQuote`), checking the counter rules for
+    `actor`: what sale_create stores and what the counter checks as soon as
+    a line changes."""
+    lines = [
+        line_override(actor=actor, line_no=no, board_rate=price.board_rate, rate=price.rate,
+                      item_making_value=price.item_making_value, making_value=price.making_value,
+                      discount=price.discount, gross=price.gross)
+        for no, price in enumerate(quote.lines, start=1)
+    ]
+    trade_ins = [trade_in_override(actor=actor, index=i, board_rate=t.board_rate, rate=t.pure_rate)
+                 for i, t in enumerate(quote.trade_ins)]
+    return lines, trade_ins

@@ -32,9 +32,10 @@ from apps.inventory.models import Item
 from apps.inventory.pricing import currency_exponent
 from apps.inventory.selectors import item_search
 from apps.sales import rules
-from apps.sales.models import PaymentMethod, SaleSource, SaleStatus
+from apps.sales.models import ENTERED_PAYMENT_METHODS, SaleSource, SaleStatus
 from apps.sales.selectors import sale_get, sale_list
-from apps.sales.services import ENTERED_METHODS, sale_create, sale_quote, sale_void
+from apps.sales.reversals import sale_void
+from apps.sales.services import sale_create, sale_quote
 from apps.ui import formatting
 from apps.ui.cart import Cart, CartPayment, CartTradeIn, cart_clear, cart_load, cart_store
 from apps.ui.labels import choices, error_text, label
@@ -43,7 +44,6 @@ from apps.ui.permissions import is_htmx, permission_required
 from apps.ui.words import amount_in_words
 
 SELL = "accounts.sell"
-PAYMENT_METHODS = [m for m in PaymentMethod.values if m in ENTERED_METHODS]
 TRADE_IN_FINENESSES = (750, 705, 875, 916, 999, 585)
 SEARCH_RESULTS = 10
 # Where the cursor goes after an action (without htmx: through the redirect).
@@ -69,17 +69,6 @@ def _quote(cart: Cart):
     return sale_quote(lines=cart.line_inputs(), trade_ins=cart.trade_in_inputs())
 
 
-def _check_rights(user, quote) -> None:
-    """The counter rules sale_create will apply, checked as soon as a line
-    changes so the cashier hears of it at once."""
-    for no, price in enumerate(quote.lines, start=1):
-        rules.line_override(actor=user, line_no=no, board_rate=price.board_rate, rate=price.rate,
-                            item_making_value=price.item_making_value, making_value=price.making_value,
-                            discount=price.discount, gross=price.gross)
-    for index, traded in enumerate(quote.trade_ins):
-        rules.trade_in_override(actor=user, index=index, board_rate=traded.board_rate, rate=traded.pure_rate)
-
-
 def _pos_context(request, cart: Cart, **extra) -> dict:
     shop = request.tenant
     branches = _branches()
@@ -103,7 +92,7 @@ def _pos_context(request, cart: Cart, **extra) -> dict:
     return {
         "shop": shop, "cart": cart, "branches": branches, "branch": branch, "lines": lines, "trade_in_rows": trade_ins,
         "quote": quote, "quote_error": quote_error, "paid": paid, "due": due, "remaining": remaining,
-        "customer": customer, "payment_methods": [(m, label("payment", m)) for m in PAYMENT_METHODS],
+        "customer": customer, "payment_methods": [(m, label("payment", m)) for m in ENTERED_PAYMENT_METHODS],
         "finenesses": TRADE_IN_FINENESSES, "payments": cart.payments,
         "can_checkout": bool(quote and cart.lines and remaining == 0 and branch and due >= 0),
         "focus": extra.pop("focus", "scan"), **extra,
@@ -136,7 +125,7 @@ def _try(request, cart: Cart, change) -> bool:
         change(trial)
         quote = _quote(trial)
         if quote is not None:
-            _check_rights(request.user, quote)
+            rules.quote_overrides(actor=request.user, quote=quote)
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
         return False
@@ -342,7 +331,7 @@ def pos_payment(request):
         amount = None
     context = _pos_context(request, cart)
     exponent = currency_exponent(request.tenant.currency)
-    if method not in PAYMENT_METHODS:
+    if method not in ENTERED_PAYMENT_METHODS:
         messages.error(request, _("Pick a payment method."))
     elif amount is None or amount <= 0 or amount != amount.quantize(Decimal(1).scaleb(-exponent)):
         messages.error(request, _("Enter the amount paid."))

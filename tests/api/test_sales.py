@@ -119,7 +119,7 @@ def sale_in(world, shop_a, *, days_ago: int, role: str = "cashier", branch_name:
     sale = sale_create(actor=staff("a", role), branch=branch, lines=lines, occurred_at=timezone.now() - timedelta(days=days_ago),
                        payments=[PaymentInput(method="cash", amount=sale_quote(lines=lines).due)])
     if status == "voided":
-        from apps.sales.services import sale_void
+        from apps.sales.reversals import sale_void
 
         sale_void(actor=staff("a", "manager"), sale=sale, reason="test")
     return str(sale.pk)

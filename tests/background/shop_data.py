@@ -13,7 +13,8 @@ from apps.branches.services import branch_create
 from apps.customers.services import customer_create
 from apps.inventory.models import GoldRate
 from apps.inventory.services import gold_rate_set
-from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote, sale_return, sale_void
+from apps.sales.reversals import sale_return, sale_void
+from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
 from tests.pos_sync import catalogue
 
 VECTOR_1_TOTAL = Decimal("53754400")  # one ring, PRICING.md vector 1 (IRR, VAT 10%, profit 7%)

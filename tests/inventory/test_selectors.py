@@ -5,15 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.core.errors import ApplicationError
+from apps.inventory.shop_pricing import item_price_quote, tax_rules_for_shop
 from apps.inventory.selectors import (
     SEARCH_LIMIT_MAX,
     gold_rate_current,
     gold_rate_for_fineness,
     item_ledger_sum,
     item_list_low_stock,
-    item_price_quote,
     item_search,
-    tax_rules_for_shop,
 )
 from apps.inventory.services import gold_rate_set, item_delete, stock_move
 

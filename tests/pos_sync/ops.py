@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from apps.sales.services import line_price
+from apps.inventory.shop_pricing import line_price
 from apps.tenancy.models import Tenant
 
 

@@ -5,7 +5,8 @@ import pytest
 
 from apps.accounts.models import User
 from apps.customers.services import customer_create
-from apps.sales.services import LineInput, TradeInInput, sale_return
+from apps.sales.reversals import sale_return
+from apps.sales.services import LineInput, TradeInInput
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def test_payments_and_trade_ins(sale):
 
 
 def test_return_lines(sale, manager):
-    from apps.sales.services import sale_return
+    from apps.sales.reversals import sale_return
 
     returned = sale_return(actor=manager, sale=sale, lines=[(sale.lines.get().pk, 1)], reason="test")
     breaks(ReturnLine.objects.filter(sale_return=returned), quantity=0)

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from apps.customers.services import customer_create
-from apps.sales.services import LineInput, PaymentInput, sale_create, sale_void
+from apps.sales.reversals import sale_void
+from apps.sales.services import LineInput, PaymentInput, sale_create
 from tests.ui.conftest import VECTOR_1_TOTAL, text
 
 REPORTS = ["daily", "products", "categories", "customers", "valuation", "low-stock"]

@@ -1,0 +1,160 @@
+"""
+Undoing sales: a manager's void, a return in full or in part. The pieces go
+back to stock through the ledger, the loyalty points come back through the
+outbox event, and the invoice keeps its number.
+"""
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError
+from apps.core.services import audit_record, outbox_event_add
+from apps.inventory import pricing
+from apps.inventory.models import MovementReason
+from apps.inventory.services import stock_move_many
+from apps.inventory.shop_pricing import checked_count
+from apps.sales import rules
+from apps.sales.lock_objects import sale_lock
+from apps.sales.models import Return, ReturnLine, Sale, SaleLine, SaleStatus
+from apps.sales.recording import money_text
+
+_ZERO = Decimal(0)
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ApplicationError("reason_required", "Say why.", details=[{"field": "reason", "code": "required", "message": "Required."}])
+    return reason
+
+
+@transaction.atomic
+def sale_void(*, actor, sale: Sale, reason: str, device=None) -> Sale:
+    """Cancels a sale by a manager: every piece goes back to stock through
+    the ledger (reason "void"). A sale with returns cannot be voided (take a
+    return of the rest instead); a voided one cannot be voided again."""
+    # A POS device's offline void was authorised at the terminal; it stands in for the user.
+    if device is None:
+        rules.require_perm(actor, "accounts.void_sale", "void a sale")
+    reason = _reason(reason)
+    locked = sale_lock(sale_id=sale.pk)
+    if locked.status == SaleStatus.VOIDED:
+        raise ApplicationError("sale_already_voided", f"Invoice {locked.invoice_number} is already voided.", status=409)
+    if locked.status != SaleStatus.COMPLETED:
+        raise ApplicationError(
+            "sale_has_returns", f"Invoice {locked.invoice_number} has returns; return the rest instead of voiding.", status=409
+        )
+    before = locked.status
+    locked.status, locked.voided_at, locked.voided_by, locked.void_reason = SaleStatus.VOIDED, timezone.now(), actor, reason
+    locked.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
+
+    moves = [(line.item_id, line.quantity) for line in locked.lines.all()]
+    stock_move_many(moves=moves, reason=MovementReason.VOID, reference=str(locked.pk), actor=actor)
+    audit_record(actor=actor, action="sales.sale_void", obj=locked, before={"status": before},
+                 after={"status": locked.status, "total": locked.total},
+                 note=reason if device is None else f"{reason} (offline, device {device.pk})")
+    outbox_event_add(
+        topic="sale.voided",
+        payload={"sale_id": locked.pk, "customer_id": locked.customer_id, "total": money_text(locked.total, locked.currency),
+                 "branch_id": locked.branch_id, "invoice_number": locked.invoice_number, "voided_at": locked.voided_at},
+    )
+    for name in ("status", "voided_at", "voided_by", "void_reason"):
+        setattr(sale, name, getattr(locked, name))
+    return locked
+
+
+@transaction.atomic
+def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason: str, device=None) -> Return:
+    """Takes goods back, in full or in part; they go back to stock through
+    the ledger (reason "return").
+
+    Each line refunds its share of the line total (discount included):
+    total * quantity / sold, in whole minor units, and the last pieces of a
+    line refund what is left of it so a line never refunds more or less than
+    it cost. The return that completes the sale also settles the invoice
+    rounding (never below zero), so a full return refunds the invoice total.
+    """
+    if device is None:  # as for voids: a device's offline return was authorised at the terminal
+        rules.require_perm(actor, "accounts.return_sale", "take a return")
+    reason = _reason(reason)
+    locked = sale_lock(sale_id=sale.pk)
+    if locked.status == SaleStatus.VOIDED:
+        raise ApplicationError("sale_voided", f"Invoice {locked.invoice_number} is voided; nothing to return.", status=409)
+
+    requested: dict[UUID, int] = defaultdict(int)
+    for index, (line_id, quantity) in enumerate(lines):
+        requested[line_id] += checked_count(quantity, code="invalid_quantity", field=f"lines[{index}].quantity",
+                                            message="A returned quantity must be a whole number of at least 1.")
+    if not requested:
+        raise ApplicationError("empty_return", "Say which lines come back.")
+    sale_lines = {line.pk: line for line in SaleLine.objects.filter(sale=locked).order_by("line_no")}
+    unknown = sorted(str(i) for i in set(requested) - set(sale_lines))
+    if unknown:
+        raise ApplicationError(
+            "sale_line_not_found", "Some lines are not on this invoice.", status=404,
+            details=[{"field": "lines", "code": "sale_line_not_found", "message": i} for i in unknown],
+        )
+    for line_id, quantity in requested.items():
+        line = sale_lines[line_id]
+        if quantity > line.quantity - line.returned_quantity:
+            left = line.quantity - line.returned_quantity
+            raise ApplicationError(
+                "return_exceeds_sold", f"Line {line.line_no}: {quantity} asked back, {left} left to return.", status=409,
+                details=[{"field": "lines", "code": "return_exceeds_sold", "sale_line_id": str(line_id),
+                          "returnable": left, "requested": quantity}],
+            )
+
+    exponent = pricing.currency_exponent(locked.currency)
+    refunded = dict(
+        ReturnLine.objects.filter(sale_line__sale=locked).values("sale_line").annotate(s=Sum("amount")).values_list("sale_line", "s")
+    )
+    amounts = {}
+    for line_id, quantity in requested.items():
+        line = sale_lines[line_id]
+        if line.returned_quantity + quantity == line.quantity:
+            amounts[line_id] = line.total - refunded.get(line_id, _ZERO)
+        else:
+            amounts[line_id] = pricing.quantize_money(line.total * quantity / line.quantity, exponent)
+    completes = all(line.returned_quantity + requested.get(pk, 0) == line.quantity for pk, line in sale_lines.items())
+    refund_total = sum(amounts.values(), _ZERO)
+    if completes:
+        refund_total = max(refund_total + locked.rounding, _ZERO)
+
+    sale_return_row = Return.objects.create(sale=locked, reason=reason, refund_total=refund_total, actor=actor)
+    ReturnLine.objects.bulk_create(
+        ReturnLine(sale_return=sale_return_row, sale_line_id=line_id, quantity=quantity, amount=amounts[line_id])
+        for line_id, quantity in requested.items()
+    )
+    for line_id, quantity in requested.items():
+        SaleLine.objects.filter(pk=line_id).update(returned_quantity=F("returned_quantity") + quantity)
+    before = locked.status
+    locked.status = SaleStatus.RETURNED if completes else SaleStatus.PARTIALLY_RETURNED
+    locked.save(update_fields=["status"])
+
+    stock_move_many(
+        moves=[(sale_lines[line_id].item_id, quantity) for line_id, quantity in requested.items()],
+        reason=MovementReason.RETURN, reference=str(locked.pk), actor=actor,
+    )
+    returned = [
+        {"sale_line_id": line_id, "item_id": sale_lines[line_id].item_id, "quantity": quantity,
+         "amount": money_text(amounts[line_id], locked.currency)}
+        for line_id, quantity in requested.items()
+    ]
+    audit_record(
+        actor=actor, action="sales.sale_return", obj=locked, before={"status": before},
+        after={"status": locked.status, "return_id": sale_return_row.pk, "refund_total": money_text(refund_total, locked.currency),
+               "lines": returned},
+        note=reason if device is None else f"{reason} (offline, device {device.pk})",
+    )
+    outbox_event_add(
+        topic="sale.returned",
+        payload={"return_id": sale_return_row.pk, "sale_id": locked.pk, "customer_id": locked.customer_id,
+                 "refund_total": money_text(refund_total, locked.currency), "branch_id": locked.branch_id, "lines": returned},
+    )
+    sale.status = locked.status
+    return sale_return_row
