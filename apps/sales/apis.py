@@ -74,12 +74,14 @@ class SaleSummarySerializer(serializers.ModelSerializer):
     terminal_id = serializers.UUIDField(allow_null=True)
     cashier = serializers.SerializerMethodField()
     customer = SaleCustomerSerializer(allow_null=True)
+    invoice_label = serializers.CharField(read_only=True, help_text='As printed, e.g. "B1-000042".')
     total = money()
 
     class Meta:
         model = Sale
         fields = [
-            "id", "branch", "terminal_id", "cashier", "customer", "invoice_number", "receipt_number", "source", "status",
+            "id", "branch", "terminal_id", "cashier", "customer", "invoice_number", "invoice_label", "receipt_number",
+            "source", "status",
             "occurred_at", "received_at", "currency", "total",
         ]
 

@@ -44,10 +44,10 @@ def sale_void(*, actor, sale: Sale, reason: str, device=None) -> Sale:
     reason = _reason(reason)
     locked = sale_lock(sale_id=sale.pk)
     if locked.status == SaleStatus.VOIDED:
-        raise ApplicationError("sale_already_voided", f"Invoice {locked.invoice_number} is already voided.", status=409)
+        raise ApplicationError("sale_already_voided", f"Invoice {locked.invoice_label} is already voided.", status=409)
     if locked.status != SaleStatus.COMPLETED:
         raise ApplicationError(
-            "sale_has_returns", f"Invoice {locked.invoice_number} has returns; return the rest instead of voiding.", status=409
+            "sale_has_returns", f"Invoice {locked.invoice_label} has returns; return the rest instead of voiding.", status=409
         )
     before = locked.status
     locked.status, locked.voided_at, locked.voided_by, locked.void_reason = SaleStatus.VOIDED, timezone.now(), actor, reason
@@ -84,7 +84,7 @@ def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason:
     reason = _reason(reason)
     locked = sale_lock(sale_id=sale.pk)
     if locked.status == SaleStatus.VOIDED:
-        raise ApplicationError("sale_voided", f"Invoice {locked.invoice_number} is voided; nothing to return.", status=409)
+        raise ApplicationError("sale_voided", f"Invoice {locked.invoice_label} is voided; nothing to return.", status=409)
 
     requested: dict[UUID, int] = defaultdict(int)
     for index, (line_id, quantity) in enumerate(lines):

@@ -406,7 +406,7 @@ def pos_checkout(request):
             return _respond(request, cart, focus="payment")
         cart_clear(request.session)
         request.session.save()
-    messages.success(request, _("Sale completed: invoice %(number)s.") % {"number": f"{branch.code}-{sale.invoice_number}"})
+    messages.success(request, _("Sale completed: invoice %(number)s.") % {"number": sale.invoice_label})
     target = reverse("ui:sale-invoice", kwargs={"sale_id": sale.pk})
     if is_htmx(request):
         response = HttpResponse(status=204)
@@ -464,7 +464,7 @@ def sale_void_page(request, sale_id):
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Invoice %(number)s is voided; its pieces are back in stock.")
-                         % {"number": f"{sale.branch.code}-{sale.invoice_number}"})
+                         % {"number": sale.invoice_label})
     return redirect("ui:sale-invoice", sale_id=sale.pk)
 
 
@@ -472,7 +472,7 @@ def invoice_document(sale, shop, language: str) -> bytes:
     rtl = language == "fa"
     cur = sale.currency
 
-    number = f"{sale.branch.code}-{sale.invoice_number}"  # one left-to-right run, also in Persian
+    number = sale.invoice_label  # one left-to-right run, also in Persian
 
     def m(value):
         return formatting.money(value, cur, language)
@@ -525,5 +525,5 @@ def sale_invoice_pdf(request, sale_id):
         messages.error(request, error_text(exc))
         return redirect("ui:sale-invoice", sale_id=sale.pk)
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="invoice-{sale.branch.code}-{sale.invoice_number}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="invoice-{sale.invoice_label}.pdf"'
     return response
