@@ -1,7 +1,6 @@
 """
 The task base every background task uses, and the core tasks: the outbox
-relay and sweep, the per-shop fan-out of periodic jobs, review
-notifications and retention.
+relay and sweep, the per-shop fan-out of periodic jobs and retention.
 
 Tasks are thin: they call a service. A task sent from inside a shop (or with
 the `_schema_name` header) runs in that shop's schema (tenant-schemas-celery).
@@ -102,14 +101,6 @@ def fan_out_task(task_name: str, expires: int | None = None, kwargs: dict | None
             sent.append([schema, result.id])
     logger.info("Fanned %s out to %d shops", task_name, len(sent))
     return sent
-
-
-@app.task(base=BackgroundTask, name="core.review_notify")
-def review_notify_task() -> int:
-    from apps.core.notifications import review_notify
-
-    run = review_notify()
-    return run.result.get("items", 0) if run else 0
 
 
 @app.task(base=BackgroundTask, name="core.retention")
