@@ -89,7 +89,7 @@ def fan_out_task(task_name: str, expires: int | None = None, kwargs: dict | None
     [schema, task id] pairs. Beat schedules this, not the per-shop task."""
     from django_tenants.utils import get_public_schema_name, schema_context
 
-    from apps.tenancy.selectors import shop_list_active
+    from apps.core.selectors import shop_list_active
 
     with schema_context(get_public_schema_name()):
         schemas = list(shop_list_active().order_by("schema_name").values_list("schema_name", flat=True))

@@ -82,6 +82,10 @@ INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_
 
 TENANT_MODEL = "tenancy.Tenant"
 TENANT_DOMAIN_MODEL = "tenancy.Domain"
+# The shops that take background work: periodic jobs fan out to them and the
+# operators' status lists them. apps.core calls it by this name (core imports
+# no domain app).
+SHOP_LIST_ACTIVE = "apps.tenancy.selectors.shop_list_active"
 # New shops are cloned from this schema instead of replaying every migration.
 TENANT_BASE_SCHEMA = "zargar_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
