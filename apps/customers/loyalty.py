@@ -32,6 +32,9 @@ from apps.core.models import OutboxEvent
 from apps.customers.models import Customer, PointsEntry
 from apps.customers.services import points_earn, points_for_purchase, points_reverse
 from apps.inventory.pricing import currency_exponent
+from apps.review.models import ReviewItem
+from apps.review.selectors import review_open_exists
+from apps.review.services import review_open
 
 logger = logging.getLogger(__name__)
 
@@ -105,15 +108,13 @@ def loyalty_sale_settle(*, sale_id: UUID) -> LoyaltySettlement:
 
 
 def _review_unreversed(*, sale, customer: Customer, entry: PointsEntry) -> None:
-    from apps.pos_sync.models import ReviewItem
-
     kind = ReviewItem.Kind.POINTS_UNREVERSED
-    if ReviewItem.objects.filter(kind=kind, sale=sale, status=ReviewItem.Status.OPEN, details__reference=entry.reference).exists():
+    if review_open_exists(kind=kind, sale=sale, details={"reference": entry.reference}):
         return
     customer.refresh_from_db(fields=["points_balance"])
     logger.info("Sale %s: %s points of %s cannot be taken back (balance %s)", sale.pk, entry.points, customer.pk,
                 customer.points_balance)
-    ReviewItem.objects.create(
+    review_open(
         kind=kind, sale=sale,
         details={"customer_id": str(customer.pk), "customer": customer.full_name, "reference": entry.reference,
                  "points": entry.points, "balance": customer.points_balance, "invoice_number": sale.invoice_number,

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db.models import Count, Sum
 
 from apps.inventory.selectors import item_list_low_stock
-from apps.pos_sync.models import ReviewItem
+from apps.review.models import ReviewItem
 from apps.sales.models import Payment, SaleLine, Sale, SaleStatus
 
 TOP_ITEMS = 5

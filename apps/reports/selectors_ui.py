@@ -13,7 +13,8 @@ from apps.branches.models import Terminal
 from apps.customers.models import Customer, LoyaltyTier
 from apps.inventory.models import GoldRate, Item
 from apps.inventory.selectors import gold_rate_for_fineness, item_list_low_stock
-from apps.pos_sync.models import Device, ReviewItem
+from apps.pos_sync.models import Device
+from apps.review.models import ReviewItem
 from apps.sales.models import Payment, PaymentMethod, Return, Sale, SaleLine, SaleStatus
 
 ZERO = Decimal(0)

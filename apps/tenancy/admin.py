@@ -3,6 +3,8 @@ from django_tenants.admin import TenantAdminMixin
 
 from apps.accounts.admin import UserAdmin
 from apps.accounts.models import User
+from apps.core.admin import DeadLetterAdmin
+from apps.core.models import DeadLetter
 from apps.tenancy.models import Domain, Tenant
 
 
@@ -15,6 +17,7 @@ class PlatformAdminSite(admin.AdminSite):
 
 platform_admin = PlatformAdminSite(name="platform_admin")
 platform_admin.register(User, UserAdmin)
+platform_admin.register(DeadLetter, DeadLetterAdmin)  # with the background status of every shop
 
 
 class DomainInline(admin.TabularInline):

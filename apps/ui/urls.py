@@ -6,8 +6,8 @@ from apps.accounts import views as accounts
 from apps.branches import views as branches
 from apps.customers import views as customers
 from apps.inventory import views as inventory
-from apps.pos_sync import views as review
 from apps.reports import views as reports
+from apps.review import views as review
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
 from apps.ui import views as ui

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from apps.branches.models import Branch
 from apps.inventory.models import Item
-from apps.pos_sync.models import ReviewItem
+from apps.review.models import ReviewItem
 from apps.sales.models import Sale
 from apps.sales.reversals import sale_void
 from apps.sales.services import LineInput, PaymentInput, sale_create

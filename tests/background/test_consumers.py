@@ -14,11 +14,11 @@ from apps.customers.loyalty import CONSUMER as LOYALTY
 from apps.customers.models import PointsEntry
 from apps.customers.services import points_redeem
 from apps.customers.tasks import loyalty_events_task
-from apps.pos_sync.models import ReviewItem
 from apps.reports.models import DailySales
 from apps.reports.selectors_daily import daily_sales_by_day, daily_sales_list, daily_sales_summary
 from apps.reports.services import daily_sales_rebuild, daily_sales_recompute
 from apps.reports.tasks import daily_sales_events_task
+from apps.review.models import ReviewItem
 from tests.background import shop_data
 from tests.background.shop_data import VECTOR_1_TOTAL
 from tests.conftest import run_committed

@@ -25,8 +25,8 @@ from apps.branches.models import Branch
 from apps.branches.services import terminal_create
 from apps.inventory.models import Item, StockMovement
 from apps.inventory.services import category_create, gold_rate_set, item_create
-from apps.pos_sync.models import ReviewItem
 from apps.pos_sync.services import enrollment_code_issue
+from apps.review.models import ReviewItem
 from apps.sales.models import Sale
 from apps.tenancy.services import shop_create
 from pos_terminal.client import Terminal

@@ -11,6 +11,7 @@ committed later with an earlier time stamp would otherwise be skipped.
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.mail import send_mail
 from django.db import connection, transaction
@@ -20,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.core.jobs import job_run_record
 from apps.core.models import JobRun
+from apps.review.models import ReviewItem
 
 PERMISSION = ("accounts", "resolve_review")
 MAX_LISTED = 50
@@ -27,14 +29,13 @@ MAX_LISTED = 50
 
 def review_recipients() -> list[str]:
     """E-mail addresses of the shop's active users allowed to resolve reviews."""
-    from apps.accounts.models import User
-
     app_label, codename = PERMISSION
     permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
     allowed = Q(is_superuser=True)
     if permission is not None:
         allowed |= Q(groups__permissions=permission) | Q(user_permissions=permission)
-    return sorted(set(User.objects.filter(allowed, is_active=True).exclude(email="").values_list("email", flat=True)))
+    users = get_user_model().objects.filter(allowed, is_active=True).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
 
 
 def _since() -> datetime | None:
@@ -51,8 +52,6 @@ def _line(item) -> str:
 def review_notify(*, settle: timedelta | None = None) -> JobRun | None:
     """Sends this round's e-mail, if there is anything new. Returns the run
     recorded, or None when nothing new appeared."""
-    from apps.pos_sync.models import ReviewItem
-
     settle = timedelta(seconds=settings.REVIEW_NOTIFY_SETTLE_SECONDS) if settle is None else settle
     started = timezone.now()
     until = started - settle
