@@ -21,7 +21,7 @@ class ReviewItem(models.Model):
         STALE = "stale", "Stale (older than the offline limit)"
         UNKNOWN_CUSTOMER = "unknown_customer", "Unknown customer"
         REJECTED = "rejected", "Rejected operation"
-        # Opened by background jobs (apps.inventory.reconciliation, apps.customers.loyalty).
+        # Opened by background jobs (apps.inventory.reconciliation, apps.sales.loyalty).
         STOCK_DRIFT = "stock_drift", "Stock differs from its ledger"
         POINTS_UNREVERSED = "points_unreversed", "Points could not be taken back"
 

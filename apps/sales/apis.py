@@ -21,6 +21,7 @@ from apps.core.fields import DecimalString, money
 from apps.core.fields import weight as grams
 from apps.core.schema import ERROR_RESPONSES
 from apps.customers.models import Customer
+from apps.customers.selectors import customer_get
 from apps.sales import selectors
 from apps.sales.models import (
     ENTERED_PAYMENT_METHODS,
@@ -401,3 +402,25 @@ class SaleReturnApi(ApiView):
         sale_return_row = sale_return(actor=request.user, sale=sale, lines=lines, reason=data.validated_data["reason"])
         prefetch_related_objects([sale_return_row], "lines", "actor")
         return Response(ReturnSerializer(sale_return_row).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerPurchasesApi(ApiView):
+    """The customer's sales, newest first (routed under customers/, a read of sales)."""
+
+    pagination_class = Pagination
+
+    class OutputSerializer(serializers.ModelSerializer):
+        branch_id = serializers.UUIDField()
+        total = money()
+
+        class Meta:
+            model = Sale
+            fields = ["id", "branch_id", "invoice_number", "receipt_number", "source", "status", "occurred_at", "currency", "total"]
+
+    @extend_schema(tags=["customers"], responses={200: OutputSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request, customer_id):
+        customer = customer_get(customer_id=customer_id)
+        paginator = self.pagination_class()
+        sales = Sale.objects.filter(customer=customer).order_by("-occurred_at", "-id")
+        page = paginator.paginate_queryset(sales, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

@@ -1,6 +1,7 @@
 import threading
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, connections
@@ -137,7 +138,8 @@ def test_list_filters_by_date_branch_cashier_and_status(cashier, world, shop_a):
     today = str(world.sale_id)
     assert ids(cashier.get("/api/v1/sales/")) == [today, elsewhere, voided, old]
 
-    day = (timezone.now() - timedelta(days=10)).date()
+    # Dates are the shop's days (Asia/Tehran): after 20:30 UTC it is already tomorrow there.
+    day = timezone.localtime(timezone.now() - timedelta(days=10), ZoneInfo(shop_a.timezone)).date()
     assert ids(cashier.get("/api/v1/sales/", {"date_from": str(day), "date_to": str(day)})) == [old]
     assert ids(cashier.get("/api/v1/sales/", {"date_from": str(day + timedelta(days=1))})) == [today, elsewhere, voided]
     assert ids(cashier.get("/api/v1/sales/", {"branch": str(world.branch_id)})) == [today, voided, old]

@@ -10,10 +10,10 @@ from django.db import transaction
 
 from apps.core.consumers import EventsFailed, events_consume, processed_events_claim
 from apps.core.models import OutboxEvent, ProcessedEvent
-from apps.customers.loyalty import CONSUMER as LOYALTY
+from apps.sales.loyalty import CONSUMER as LOYALTY
 from apps.customers.models import PointsEntry
 from apps.customers.services import points_redeem
-from apps.customers.tasks import loyalty_events_task
+from apps.sales.tasks import loyalty_events_task
 from apps.reports.models import DailySales
 from apps.reports.selectors_daily import daily_sales_by_day, daily_sales_list, daily_sales_summary
 from apps.reports.services import daily_sales_rebuild, daily_sales_recompute

@@ -6,7 +6,7 @@ from django.db import connection
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry, OutboxEvent
 from apps.customers.services import points_redeem
-from apps.customers.tasks import loyalty_events_task
+from apps.sales.tasks import loyalty_events_task
 from apps.inventory.models import Item
 from apps.inventory.tasks import stock_reconcile_task
 from apps.review.models import ReviewItem

@@ -1,6 +1,8 @@
 """
 Loyalty points that follow sales, applied by a background consumer of the
-sale events (`sale.applied`, `sale.voided`, `sale.returned`).
+sale events (`sale.applied`, `sale.voided`, `sale.returned`). The points
+ledger is the customers app's (`points_earn`, `points_reverse`); what a sale
+deserves is read here, from the sale, so customers need not know sales.
 
 Rather than replaying each event's delta, every event brings its sale to the
 points it deserves NOW, read from the database under the sale's row lock:
@@ -35,6 +37,8 @@ from apps.inventory.pricing import currency_exponent
 from apps.review.models import ReviewItem
 from apps.review.selectors import review_open_exists
 from apps.review.services import review_open
+from apps.sales.lock_objects import sale_lock
+from apps.sales.models import Return, Sale, SaleStatus
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +68,6 @@ def loyalty_event_handle(event: OutboxEvent) -> None:
 @transaction.atomic
 def loyalty_sale_settle(*, sale_id: UUID) -> LoyaltySettlement:
     """Brings the sale's points to what it deserves now (see the module)."""
-    from apps.sales.lock_objects import sale_lock
-    from apps.sales.models import Return, Sale, SaleStatus
-
     if not Sale.objects.filter(pk=sale_id, customer__isnull=False).exists():
         return LoyaltySettlement(sale_id=sale_id)
     sale = sale_lock(sale_id=sale_id)
