@@ -1,9 +1,12 @@
 """Writes on staff users, in the current shop's schema."""
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from apps.accounts.models import Role, User
 from apps.core.errors import ApplicationError
+
+LANGUAGE_CODES = [code for code, _ in settings.LANGUAGES]
 
 
 @transaction.atomic
@@ -27,4 +30,22 @@ def user_set_role(*, user: User, role: str) -> User:
     user.is_staff = role != Role.CASHIER
     user.save(update_fields=["role", "is_staff"])
     user.groups.set([Group.objects.get(name=role)])
+    return user
+
+
+def language_check(language: str, *, allow_blank: bool) -> str:
+    """One of the site's languages (or blank, where blank means "follow")."""
+    language = (language or "").strip()
+    if language == "" and allow_blank:
+        return language
+    if language not in LANGUAGE_CODES:
+        raise ApplicationError("invalid_language", f"Language must be one of {', '.join(LANGUAGE_CODES)}.")
+    return language
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """The user's own language; blank follows the shop's."""
+    user.language = language_check(language, allow_blank=True)
+    user.save(update_fields=["language"])
     return user

@@ -9,9 +9,10 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
 from apps.accounts.models import Role
-from apps.accounts.services import user_create
+from apps.accounts.services import language_check, user_create
 from apps.branches.services import branch_create
 from apps.core.errors import ApplicationError
+from apps.core.services import audit_record
 from apps.tenancy.models import Domain, Tenant
 
 TEMPLATE_SCHEMA = "zargar_template"
@@ -155,3 +156,20 @@ def shop_reactivate(*, tenant: Tenant) -> Tenant:
     tenant.status = Tenant.Status.ACTIVE
     tenant.save(update_fields=["status"])
     return tenant
+
+
+@transaction.atomic
+def shop_language_set(*, shop: Tenant, actor, language: str) -> Tenant:
+    """The shop's language, for staff who have not chosen their own. The
+    tenant row lives in the public schema; the audit entry in the shop's."""
+    language = language_check(language, allow_blank=False)
+    if not actor.has_perm("accounts.manage_shop"):
+        raise ApplicationError("permission_denied", "You may not change the shop's settings.", status=403)
+    before = shop.language
+    if before == language:
+        return shop
+    Tenant.objects.filter(pk=shop.pk).update(language=language)
+    shop.language = language
+    if getattr(connection, "tenant", None) is not None and connection.schema_name == shop.schema_name:
+        audit_record(actor=actor, action="tenancy.shop_language_set", obj=shop, before={"language": before}, after={"language": language})
+    return shop
