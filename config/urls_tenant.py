@@ -24,5 +24,5 @@ urlpatterns = [
     path("api/pos/v1/", include("apps.pos_sync.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("apps.ui.urls")),  # staff web UI
+    path("", include("config.urls_staff")),  # staff web UI (namespace "ui")
 ]

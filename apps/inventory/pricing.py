@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping
 
+# The money helpers live in core (every app rounds money); they are imported
+# back here so `apps.inventory.pricing.currency_exponent` keeps working.
+from apps.core.money import _CURRENCY_EXPONENTS, _dec, currency_exponent, quantize_money  # noqa: F401
+
 __all__ = [
     "FINENESS_BY_KARAT",
     "MESGHAL_GRAMS",
@@ -53,7 +57,6 @@ REGIMES = ("IR", "IN", "AE", "FLAT")
 MAKING_MODES = ("percent", "per_gram", "fixed")
 ROUNDING_MODES = ("down", "up", "nearest")
 
-_CURRENCY_EXPONENTS = {"IRR": 0, "IRT": 0, "INR": 2, "AED": 2, "USD": 2, "EUR": 2}
 _DEFAULT_VAT = {"IR": Decimal(10), "IN": Decimal(3), "AE": Decimal(5)}
 _WEIGHT_QUANTUM = Decimal("0.001")  # grams are kept to the milligram
 _HUNDRED = Decimal(100)
@@ -64,19 +67,6 @@ _ZERO = Decimal(0)
 # --------------------------------------------------------------------------
 # validation helpers
 # --------------------------------------------------------------------------
-
-
-def _dec(value: object, name: str) -> Decimal:
-    """Return ``value`` as a finite Decimal; refuse floats (inexact) loudly."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__} ({value!r})")
-    if isinstance(value, int):
-        return Decimal(value)
-    if not isinstance(value, Decimal):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
-    if not value.is_finite():
-        raise ValueError(f"{name} must be a finite number, got {value}")
-    return value
 
 
 def _non_negative(value: object, name: str) -> Decimal:
@@ -101,25 +91,6 @@ def _weight(value: Decimal) -> Decimal:
 # --------------------------------------------------------------------------
 # money and weights
 # --------------------------------------------------------------------------
-
-
-def currency_exponent(currency: str) -> int:
-    """Number of decimal places of the currency's minor unit (IRR has none)."""
-    if not isinstance(currency, str):
-        raise TypeError(f"currency must be a str, not {type(currency).__name__}")
-    try:
-        return _CURRENCY_EXPONENTS[currency.upper()]
-    except KeyError:
-        known = ", ".join(sorted(_CURRENCY_EXPONENTS))
-        raise ValueError(f"unknown currency {currency!r}; known: {known}") from None
-
-
-def quantize_money(amount: Decimal, exponent: int) -> Decimal:
-    """Quantize to ``exponent`` decimal places, half up (counter convention)."""
-    amount = _dec(amount, "amount")
-    if isinstance(exponent, bool) or not isinstance(exponent, int) or exponent < 0:
-        raise ValueError(f"exponent must be a non-negative int, got {exponent!r}")
-    return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
 
 
 def net_weight(gross: Decimal, stone: Decimal) -> Decimal:

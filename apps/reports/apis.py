@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from apps.core.api import ApiView, require
 from apps.core.fields import money
 from apps.core.schema import ERROR_RESPONSES
+from apps.core.timezones import shop_timezone
 from apps.inventory.apis import LOW_STOCK_THRESHOLD, MAX_QUANTITY
 from apps.reports.selectors import dashboard_stats
-from apps.sales.apis import shop_timezone
 from apps.sales.models import PaymentMethod
 
 

@@ -17,19 +17,11 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from apps.core.models import OutboxEvent
+from apps.core.timezones import shop_timezone  # the current shop's days are the report's days
 from apps.reports.models import DailySales
 
 CONSUMER = "daily_sales"
 _ZERO = Decimal(0)
-
-
-def shop_timezone() -> ZoneInfo:
-    """The current shop's time zone (its days are the report's days)."""
-    name = getattr(getattr(connection, "tenant", None), "timezone", None)
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
 
 
 def shop_day(moment: datetime.datetime, tz: ZoneInfo | None = None) -> datetime.date:

@@ -7,7 +7,6 @@ lines with the board's rate and the shop's tax rules, and the payments must
 add up to the rounded total (POST /sales/quote/ tells what that is).
 """
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -20,6 +19,7 @@ from apps.core.api import ApiView, Pagination, require
 from apps.core.fields import DecimalString, money
 from apps.core.fields import weight as grams
 from apps.core.schema import ERROR_RESPONSES
+from apps.core.timezones import shop_timezone
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_get
 from apps.sales import selectors
@@ -45,13 +45,6 @@ ENTERED_METHOD_CHOICES = [(value, label) for value, label in PaymentMethod.choic
 
 def _rate(**kwargs) -> DecimalString:
     return DecimalString(max_digits=18, decimal_places=4, **kwargs)
-
-
-def shop_timezone(shop) -> ZoneInfo:
-    try:
-        return ZoneInfo(shop.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 # --------------------------------------------------------------------------

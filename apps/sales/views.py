@@ -1,6 +1,6 @@
 """The counter (POS screen), invoices and voiding them.
 
-The cart lives in the session (apps.ui.cart) and is priced afresh by
+The cart lives in the session (apps.sales.cart) and is priced afresh by
 `sale_quote` on every change; checkout is `sale_create`. Every action is a
 plain form POST: with htmx the POS panel is swapped in place, without it the
 browser is redirected back to the counter, so the screen works either way
@@ -37,7 +37,7 @@ from apps.sales.selectors import sale_get, sale_list
 from apps.sales.reversals import sale_void
 from apps.sales.services import sale_create, sale_quote
 from apps.ui import formatting
-from apps.ui.cart import Cart, CartPayment, CartTradeIn, cart_clear, cart_load, cart_store
+from apps.sales.cart import Cart, CartPayment, CartTradeIn, cart_clear, cart_load, cart_store
 from apps.ui.labels import choices, error_text, label
 from apps.ui.pdf import Table, document_pdf
 from apps.ui.permissions import is_htmx, permission_required

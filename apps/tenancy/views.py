@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
 from apps.tenancy.models import Tenant
+from apps.tenancy.services import shop_language_set
 from apps.ui.permissions import permission_required
-from apps.ui.services import shop_language_set
 
 
 def landing(request):

@@ -1,5 +1,7 @@
 """The staff pages of a shop's site. Each app's views.py holds its pages;
-this module only lists them (the apps' urls.py are their REST APIs)."""
+this module only lists them (the apps' urls.py are their REST APIs). It
+lives in config, above every app, so that no app has to import all the
+others; the namespace stays "ui" (templates reverse "ui:<name>")."""
 from django.urls import path
 
 from apps.accounts import views as accounts
