@@ -22,8 +22,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping
 
 # The money helpers live in core (every app rounds money); they are imported
-# back here so `apps.inventory.pricing.currency_exponent` keeps working.
-from apps.core.money import _CURRENCY_EXPONENTS, _dec, currency_exponent, quantize_money  # noqa: F401
+# here for the engine (and the reference terminal, which calls them through it).
+from apps.core.money import as_decimal, currency_exponent, quantize_money
 
 __all__ = [
     "FINENESS_BY_KARAT",
@@ -70,7 +70,7 @@ _ZERO = Decimal(0)
 
 
 def _non_negative(value: object, name: str) -> Decimal:
-    d = _dec(value, name)
+    d = as_decimal(value, name)
     if d < 0:
         raise ValueError(f"{name} must not be negative, got {d}")
     return d
@@ -78,7 +78,7 @@ def _non_negative(value: object, name: str) -> Decimal:
 
 def _fineness(value: object, name: str = "fineness") -> Decimal:
     """Fineness is parts per thousand: 0 < f <= 1000."""
-    d = _dec(value, name)
+    d = as_decimal(value, name)
     if not 0 < d <= 1000:
         raise ValueError(f"{name} must be > 0 and <= 1000 (parts per thousand), got {d}")
     return d
@@ -400,7 +400,7 @@ def round_total(raw_total: Decimal, rules: TaxRules) -> RoundedTotal:
     even for a negative balance); ``nearest`` rounds halves up. An increment of
     0 only quantizes to the currency's minor unit.
     """
-    raw = _dec(raw_total, "raw_total")
+    raw = as_decimal(raw_total, "raw_total")
     if not isinstance(rules, TaxRules):
         raise TypeError(f"rules must be a TaxRules, not {type(rules).__name__}")
     increment = rules.rounding_increment
@@ -415,5 +415,5 @@ def round_total(raw_total: Decimal, rules: TaxRules) -> RoundedTotal:
 
 def invoice_total(line_totals: Iterable[Decimal], rules: TaxRules) -> RoundedTotal:
     """Sum the (already quantized) line totals, then round once."""
-    raw = sum((_dec(t, "line total") for t in line_totals), _ZERO)
+    raw = sum((as_decimal(t, "line total") for t in line_totals), _ZERO)
     return round_total(raw, rules)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
-from apps.inventory.pricing import currency_exponent, quantize_money
+from apps.core.money import currency_exponent, quantize_money
 from apps.inventory.selectors import gold_rate_current
 from apps.reports import selectors_ui as data
 from apps.ui import formatting

@@ -33,7 +33,7 @@ from apps.core.errors import ApplicationError
 from apps.core.models import OutboxEvent
 from apps.customers.models import Customer, PointsEntry
 from apps.customers.services import points_earn, points_for_purchase, points_reverse
-from apps.inventory.pricing import currency_exponent
+from apps.core.money import currency_exponent
 from apps.review.models import ReviewItem
 from apps.review.selectors import review_open_exists
 from apps.review.services import review_open

@@ -29,7 +29,7 @@ from apps.customers.selectors import customer_search
 from apps.customers.services import customer_create
 from apps.customers.text import normalize_digits
 from apps.inventory.models import Item
-from apps.inventory.pricing import currency_exponent
+from apps.core.money import currency_exponent
 from apps.inventory.selectors import item_search
 from apps.sales import rules
 from apps.sales.models import ENTERED_PAYMENT_METHODS, SaleSource, SaleStatus

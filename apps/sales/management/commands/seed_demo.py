@@ -33,7 +33,7 @@ from apps.customers.models import Customer
 from apps.customers.services import customer_create
 from apps.customers.text import normalize_phone
 from apps.inventory.models import Category, GoldRate, Item
-from apps.inventory.pricing import currency_exponent
+from apps.core.money import currency_exponent
 from apps.inventory.services import category_create, gold_rate_set, item_create
 from apps.sales.models import PaymentMethod, Sale
 from apps.sales.services import LineInput, PaymentInput, TradeInInput, sale_create, sale_quote
