@@ -5,9 +5,9 @@ others; the namespace stays "ui" (templates reverse "ui:<name>")."""
 from django.urls import path
 
 from apps.accounts import views as accounts
-from apps.branches import views as branches
 from apps.customers import views as customers
 from apps.inventory import views as inventory
+from apps.pos_sync import views as pos_sync
 from apps.reports import views as reports
 from apps.review import views as review
 from apps.sales import views as sales
@@ -60,7 +60,7 @@ urlpatterns = [
     # POS sync review queue and terminals
     path("review/", review.review_list, name="review-list"),
     path("review/<uuid:review_id>/resolve/", review.review_resolve, name="review-resolve"),
-    path("terminals/", branches.terminal_list_page, name="terminal-list"),
-    path("terminals/<uuid:terminal_id>/code/", branches.terminal_code, name="terminal-code"),
-    path("terminals/<uuid:terminal_id>/revoke/", branches.terminal_revoke, name="terminal-revoke"),
+    path("terminals/", pos_sync.terminal_list_page, name="terminal-list"),
+    path("terminals/<uuid:terminal_id>/code/", pos_sync.terminal_code, name="terminal-code"),
+    path("terminals/<uuid:terminal_id>/revoke/", pos_sync.terminal_revoke, name="terminal-revoke"),
 ]

@@ -11,6 +11,7 @@ handler500 = "apps.core.views.json_or_html_500"
 api_v1 = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.branches.urls")),
+    path("", include("apps.pos_sync.terminal_urls")),
     path("", include("apps.inventory.urls")),
     path("", include("apps.customers.urls")),
     path("", include("apps.sales.urls")),

@@ -1,5 +1,5 @@
-"""Terminals: create one, hand its enrolment code to the POS app, revoke
-the device enrolled on it."""
+"""Terminals as POS devices: create one, hand its enrolment code to the POS
+app, revoke the device enrolled on it."""
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.branches.models import Branch, Terminal
-from apps.branches.selectors import terminal_list
 from apps.branches.services import terminal_create
 from apps.core.errors import ApplicationError
+from apps.pos_sync.selectors import terminal_list
 from apps.pos_sync.services import device_revoke, enrollment_code_issue
 from apps.ui.labels import error_text
 from apps.ui.permissions import permission_required
@@ -34,7 +34,7 @@ def terminal_list_page(request):
         else:
             messages.success(request, _("Terminal %(name)s created. Issue its enrolment code to set up the POS app.") % {"name": terminal.name})
             return redirect("ui:terminal-list")
-    return render(request, "branches/terminal_list.html", {"form": form, "terminals": terminal_list()})
+    return render(request, "pos_sync/terminal_list.html", {"form": form, "terminals": terminal_list()})
 
 
 @require_POST
@@ -43,7 +43,7 @@ def terminal_code(request, terminal_id):
     """Shows the code once: only its hash is stored."""
     terminal = get_object_or_404(Terminal.objects.select_related("branch"), pk=terminal_id)
     issued = enrollment_code_issue(terminal=terminal, actor=request.user)
-    response = render(request, "branches/terminal_code.html", {"terminal": terminal, "issued": issued})
+    response = render(request, "pos_sync/terminal_code.html", {"terminal": terminal, "issued": issued})
     response["Cache-Control"] = "no-store"
     return response
 
