@@ -10,6 +10,7 @@ from apps.inventory import views as inventory
 from apps.pos_sync import views as pos_sync
 from apps.reports import views as reports
 from apps.review import views as review
+from apps.sales import counter_views as counter
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
 from apps.ui import views as ui
@@ -35,20 +36,20 @@ urlpatterns = [
     path("customers/new/", customers.customer_new, name="customer-create"),
     path("customers/<uuid:customer_id>/", customers.customer_detail, name="customer-detail"),
     # the counter
-    path("pos/", sales.pos, name="pos"),
-    path("pos/scan/", sales.pos_scan, name="pos-scan"),
-    path("pos/add/", sales.pos_add, name="pos-add"),
-    path("pos/lines/<int:index>/", sales.pos_line, name="pos-line"),
-    path("pos/trade-ins/", sales.pos_trade_in, name="pos-trade-in"),
-    path("pos/trade-ins/<int:index>/remove/", sales.pos_trade_in_remove, name="pos-trade-in-remove"),
-    path("pos/customer/", sales.pos_customer, name="pos-customer"),
-    path("pos/customer/search/", sales.pos_customer_search, name="pos-customer-search"),
-    path("pos/customer/new/", sales.pos_customer_new, name="pos-customer-new"),
-    path("pos/payments/", sales.pos_payment, name="pos-payment"),
-    path("pos/payments/<int:index>/remove/", sales.pos_payment_remove, name="pos-payment-remove"),
-    path("pos/branch/", sales.pos_branch, name="pos-branch"),
-    path("pos/clear/", sales.pos_clear, name="pos-clear"),
-    path("pos/checkout/", sales.pos_checkout, name="pos-checkout"),
+    path("pos/", counter.pos, name="pos"),
+    path("pos/scan/", counter.pos_scan, name="pos-scan"),
+    path("pos/add/", counter.pos_add, name="pos-add"),
+    path("pos/lines/<int:index>/", counter.pos_line, name="pos-line"),
+    path("pos/trade-ins/", counter.pos_trade_in, name="pos-trade-in"),
+    path("pos/trade-ins/<int:index>/remove/", counter.pos_trade_in_remove, name="pos-trade-in-remove"),
+    path("pos/customer/", counter.pos_customer, name="pos-customer"),
+    path("pos/customer/search/", counter.pos_customer_search, name="pos-customer-search"),
+    path("pos/customer/new/", counter.pos_customer_new, name="pos-customer-new"),
+    path("pos/payments/", counter.pos_payment, name="pos-payment"),
+    path("pos/payments/<int:index>/remove/", counter.pos_payment_remove, name="pos-payment-remove"),
+    path("pos/branch/", counter.pos_branch, name="pos-branch"),
+    path("pos/clear/", counter.pos_clear, name="pos-clear"),
+    path("pos/checkout/", counter.pos_checkout, name="pos-checkout"),
     # sales and invoices
     path("sales/", sales.sale_list_page, name="sale-list"),
     path("sales/<uuid:sale_id>/", sales.sale_invoice, name="sale-invoice"),
