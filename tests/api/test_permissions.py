@@ -14,7 +14,7 @@ manager to void).
 import pytest
 from django.db import connection, transaction
 
-from tests.api.conftest import staff_client
+from tests.helpers import staff_client
 from tests.conftest import PASSWORD, SHOPS
 
 MATRIX = """

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.conftest import staff_client
+from tests.helpers import staff_client
 from tests.conftest import SHOPS, child_env
 
 EXAMPLES_PER_OPERATION = 5

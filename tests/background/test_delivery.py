@@ -18,8 +18,8 @@ from apps.customers.models import Customer
 from apps.pos_sync.services import device_enroll, enrollment_code_issue
 from apps.reports.models import DailySales
 from tests.background import shop_data
-from tests.background.conftest import ROOT, in_shop, send, sender, wait_for
-from tests.conftest import child_env
+from tests.background.conftest import ROOT, send, sender, wait_for
+from tests.conftest import child_env, in_shop
 from tests.pos_sync.ops import op, sale_payload
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db]

@@ -9,7 +9,7 @@ from apps.branches.models import Branch
 from apps.branches.services import terminal_create
 from apps.pos_sync.models import Device, EnrollmentCode
 from apps.pos_sync.services import enrollment_code_issue
-from tests.api.conftest import api_client
+from tests.helpers import api_client
 from tests.pos_sync.conftest import pos_client
 
 

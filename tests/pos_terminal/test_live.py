@@ -14,18 +14,18 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from apps.accounts.models import User
 from apps.branches.models import Branch, Terminal as TerminalRow
 from apps.branches.services import terminal_create
 from apps.core.models import AuditEntry
-from apps.inventory.services import category_create, gold_rate_set, item_create
+from apps.inventory.services import gold_rate_set, item_create
 from apps.pos_sync.models import Device
 from apps.pos_sync.services import device_revoke, enrollment_code_issue
 from apps.tenancy.models import Tenant
-from apps.tenancy.services import shop_create
 from pos_terminal import DeviceRevoked, EnrollmentFailed, Terminal
-from tests.conftest import PASSWORD, SHOPS, drop_shops_committed, run_committed
+from tests.conftest import SHOPS, drop_shops_committed, run_committed
+from tests.helpers import shop_of_its_own
 from tests.pos_terminal.conftest import ROOT
+from tests.vectors import PLAIN_RING
 
 SHOP_A = SHOPS["a"]["domain"]
 
@@ -135,13 +135,8 @@ def stock_shop(django_db_setup, django_db_blocker):
     domain = f"hterm-{tag}.localhost"
 
     def create():
-        tenant = shop_create(name=f"POS terminal {tag}", domain=domain, owner_email=f"owner@hterm-{tag}.test", owner_password=PASSWORD).tenant
-        connection.set_tenant(tenant)
-        owner = User.objects.get(email=f"owner@hterm-{tag}.test")
-        branch, category = Branch.objects.get(name="Main"), category_create(name="Rings")
-        common = dict(actor=owner, category=category, branch=branch, fineness=750, gross_weight=Decimal("5.000"),
-                      stone_weight=Decimal("0"), making_mode="percent", making_value=Decimal("18"), pricing_mode="gold_rate",
-                      cost=Decimal("1"))
+        tenant, owner, branch, category = shop_of_its_own(f"hterm-{tag}", f"POS terminal {tag}")
+        common = dict(PLAIN_RING, actor=owner, category=category, branch=branch)
         item_create(**common, sku="RING-18K", name="Ring 18k", stone_value=Decimal("2000000"), quantity=50)
         item_create(**common, sku="ONE-OFF", name="Unique bangle", stone_value=Decimal("0"), quantity=1, is_unique_piece=True)
         gold_rate_set(actor=owner, base_rate=Decimal("8000000"), base_fineness=750)

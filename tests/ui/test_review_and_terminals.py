@@ -9,7 +9,7 @@ from apps.pos_sync.services import device_enroll, review_item_resolve, secret_ha
 from tests.pos_sync.catalogue import ring
 from tests.pos_sync.conftest import enrol_device, pos_client
 from tests.pos_sync.ops import op, push, sale_payload
-from tests.ui.conftest import text
+from tests.helpers import text
 
 
 @pytest.fixture
