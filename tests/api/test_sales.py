@@ -1,5 +1,6 @@
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -126,7 +127,7 @@ def test_list_filters_by_date_branch_cashier_and_status(cashier, world, shop_a):
     today = str(world.sale_id)
     assert ids(cashier.get("/api/v1/sales/")) == [today, elsewhere, voided, old]
 
-    day = (timezone.now() - timedelta(days=10)).date()
+    day = timezone.localdate(timezone.now() - timedelta(days=10), ZoneInfo(shop_a.timezone))  # the API's days are the shop's
     assert ids(cashier.get("/api/v1/sales/", {"date_from": str(day), "date_to": str(day)})) == [old]
     assert ids(cashier.get("/api/v1/sales/", {"date_from": str(day + timedelta(days=1))})) == [today, elsewhere, voided]
     assert ids(cashier.get("/api/v1/sales/", {"branch": str(world.branch_id)})) == [today, voided, old]
