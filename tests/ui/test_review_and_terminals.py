@@ -2,10 +2,10 @@ from decimal import Decimal
 
 import pytest
 
-from apps.branches.models import Branch, Terminal
+from apps.branches.models import Terminal
 from apps.core.errors import ApplicationError
-from apps.pos_sync.models import Device, EnrollmentCode, ReviewItem
-from apps.pos_sync.services import device_enroll, review_item_resolve, secret_hash
+from apps.pos_sync.models import ReviewItem
+from apps.pos_sync.services import review_item_resolve
 from tests.pos_sync.catalogue import ring
 from tests.pos_sync.conftest import enrol_device, pos_client
 from tests.pos_sync.ops import op, push, sale_payload
@@ -45,30 +45,6 @@ def test_resolving_is_done_once_and_by_whoever_may(conflict, manager, cashier):
     with pytest.raises(ApplicationError) as again:
         review_item_resolve(item=conflict, actor=manager, note="again")
     assert again.value.code == "review_already_resolved"
-
-
-def test_terminals_are_created_enrolled_with_the_shown_code_and_revoked(as_manager, shop):
-    bazaar = Branch.objects.get(name="Bazaar")
-    response = as_manager.post("/terminals/", {"branch": str(bazaar.pk), "name": "Till 1"})
-    assert response.status_code == 302
-    terminal = Terminal.objects.get(name="Till 1")
-    page = as_manager.post(f"/terminals/{terminal.pk}/code/")
-    assert page["Cache-Control"] == "no-store"
-    code = page.content.decode().split('id="enrolment-code">')[1].split("<")[0]
-    assert EnrollmentCode.objects.filter(terminal=terminal, code_hash=secret_hash(code)).exists()
-    device = device_enroll(code=code, name="Till 1 tablet").device
-    assert "Till 1 tablet" in text(as_manager.get("/terminals/"))
-    as_manager.post(f"/terminals/{terminal.pk}/revoke/")
-    device.refresh_from_db()
-    assert device.revoked_at is not None
-    assert Device.objects.filter(terminal=terminal, revoked_at__isnull=True).count() == 0
-
-
-def test_a_duplicate_terminal_name_is_refused_on_the_form(as_manager, shop):
-    bazaar = Branch.objects.get(name="Bazaar")
-    as_manager.post("/terminals/", {"branch": str(bazaar.pk), "name": "Till 1"})
-    again = as_manager.post("/terminals/", {"branch": str(bazaar.pk), "name": "till 1"})
-    assert again.status_code == 200 and "already has a terminal" in text(again)
 
 
 def test_the_dashboard_shows_terminals_and_open_conflicts(as_manager, conflict):

@@ -1,12 +1,9 @@
+"""The branches and terminals API (apps/branches/apis.py)."""
 import pytest
 from django.db import connection
 
 from apps.pos_sync.models import EnrollmentCode
-
-
-def main_branch_id(client):
-    branches = client.get("/api/v1/branches/").json()["results"]
-    return next(b["id"] for b in branches if b["name"] == "Main")
+from tests.helpers import main_branch_id
 
 
 def test_branches_lists_id_and_name(owner_a):
