@@ -12,9 +12,9 @@ from apps.inventory.models import Item, StockMovement
 from apps.inventory.services import category_create, item_create
 from apps.sales.models import InvoiceCounter, Sale
 from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
+from tests.conftest import run_committed
 from tests.helpers import at_once, staff, staff_client
 from tests.world import CHAIN
-from tests.conftest import run_committed
 
 RING_TOTAL = "53754400.00"
 CHAIN_TOTAL = "1100000.00"  # 1,000,000 fixed + 10% VAT

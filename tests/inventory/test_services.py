@@ -25,8 +25,8 @@ from apps.inventory.services import (
     stock_move_many,
 )
 from apps.tenancy.models import Tenant
-from tests.helpers import assert_error, fresh
 from tests.conftest import SHOPS, run_committed
+from tests.helpers import assert_error, fresh
 from tests.vectors import RING
 
 

@@ -6,10 +6,10 @@ from apps.branches.models import Terminal
 from apps.core.errors import ApplicationError
 from apps.pos_sync.models import ReviewItem
 from apps.pos_sync.services import review_item_resolve
+from tests.helpers import text
 from tests.pos_sync.catalogue import ring
 from tests.pos_sync.conftest import enrol_device, pos_client
 from tests.pos_sync.ops import op, push, sale_payload
-from tests.helpers import text
 
 
 @pytest.fixture
