@@ -20,8 +20,8 @@ from apps.reports.services import daily_sales_rebuild, daily_sales_recompute
 from apps.reports.tasks import daily_sales_events_task
 from apps.review.models import ReviewItem
 from tests.background import shop_data
-from tests.background.shop_data import VECTOR_1_TOTAL
 from tests.conftest import run_committed
+from tests.vectors import RING_TOTAL as VECTOR_1_TOTAL
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 

@@ -1,5 +1,5 @@
-"""Review queue fixtures: shop A's staff (from the staff UI fixtures) and a
-real review item opened by a POS push."""
+"""Review queue fixtures: a real review item opened by a POS push (shop A's
+staff are the suite's shared fixtures)."""
 from decimal import Decimal
 
 import pytest
@@ -8,11 +8,10 @@ from apps.review.models import ReviewItem
 from tests.pos_sync.catalogue import ring
 from tests.pos_sync.conftest import enrol_device, pos_client
 from tests.pos_sync.ops import op, push, sale_payload
-from tests.ui.conftest import as_cashier, as_manager, cashier, gold_rate, manager, owner, shop  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def conflict(shop, gold_rate):  # noqa: F811
+def conflict(shop, gold_rate):
     """A real review item: an offline sale priced far below the server's."""
     device = enrol_device(shop)
     piece = ring(quantity=2)

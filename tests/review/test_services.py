@@ -13,7 +13,7 @@ from apps.review.models import ReviewItem
 from apps.review.selectors import review_list, review_open_count, review_open_exists, review_open_item_kinds
 from apps.review.services import review_open, review_open_many, review_resolve
 from tests.background import shop_data
-from tests.ui.conftest import text
+from tests.helpers import text
 
 
 def events_of(sale, topic: str) -> list[str]:

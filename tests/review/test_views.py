@@ -1,6 +1,6 @@
 """The review queue page: open items listed, resolved with a note."""
 from apps.review.models import ReviewItem
-from tests.ui.conftest import text
+from tests.helpers import text
 
 
 def test_the_queue_lists_open_items_and_resolves_them_with_a_note(as_manager, conflict):

@@ -1,6 +1,6 @@
 from apps.customers.models import Customer
 from apps.customers.services import customer_create, points_earn
-from tests.ui.conftest import text
+from tests.helpers import text
 
 
 def test_search_finds_persian_names_typed_with_arabic_letters(as_cashier):

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from tests.conftest import PASSWORD, SHOPS
-from tests.ui.conftest import text
+from tests.helpers import text
 
 PAGES = ["ui:dashboard", "ui:pos", "ui:item-list", "ui:item-create", "ui:gold-rate", "ui:customer-list", "ui:sale-list",
          "ui:report-index", "ui:review-list", "ui:terminal-list", "ui:shop-settings", "ui:password-change"]

@@ -10,8 +10,7 @@ from apps.review.models import ReviewItem
 from apps.sales.models import Sale
 from apps.sales.reversals import sale_void
 from apps.sales.services import LineInput, PaymentInput, sale_create
-from tests.api.conftest import staff_client
-from tests.api.world import staff
+from tests.helpers import staff, staff_client
 from tests.pos_sync.conftest import enrol_device, pos_client
 from tests.pos_sync.ops import op, push, sale_payload
 

@@ -1,17 +1,9 @@
+"""The terminals API (apps/pos_sync/terminal_apis.py)."""
 import pytest
 from django.db import connection
 
 from apps.pos_sync.models import EnrollmentCode
-
-
-def main_branch_id(client):
-    branches = client.get("/api/v1/branches/").json()["results"]
-    return next(b["id"] for b in branches if b["name"] == "Main")
-
-
-def test_branches_lists_id_and_name(owner_a):
-    names = {b["name"] for b in owner_a.get("/api/v1/branches/").json()["results"]}
-    assert names == {"Main", "Bazaar"}
+from tests.helpers import main_branch_id
 
 
 def test_manager_creates_terminal_with_one_time_code(manager_a, shop_a):

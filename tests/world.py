@@ -9,19 +9,15 @@ from uuid import UUID
 from django.db import connection
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.branches.models import Branch
 from apps.branches.services import terminal_create
 from apps.customers.services import customer_create
 from apps.inventory.services import category_create, gold_rate_set, item_create
 from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
 from apps.tenancy.models import Tenant
-from tests.conftest import SHOPS
-from tests.vectors import RING, RING_TOTAL  # noqa: F401  (re-exported to the API tests)
+from tests.helpers import SHOPS, staff
+from tests.vectors import RING
 
-# PRICING.md vector 1: 18k ring, net 5 g, making 18%, stones 2,000,000; at
-# 8,000,000 a gram of 750 in an Iranian shop (VAT 10%, profit 7%) it costs
-# 53,754,400 Rial.
 CHAIN = {
     "name": "Silver chain",
     "fineness": 925,
@@ -48,10 +44,6 @@ class World:
     sale_id: UUID  # the customer bought a second ring
     sale_line_id: UUID
     terminal_id: UUID
-
-
-def staff(shop_key: str, role: str) -> User:
-    return User.objects.get(email=f"{role}@shop-{shop_key}.test")
 
 
 def build_world(shop_key: str) -> World:
