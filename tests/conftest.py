@@ -256,6 +256,20 @@ def as_cashier(cashier) -> Client:
 
 
 @pytest.fixture
+def operator_client(db) -> Client:
+    """The platform admin, as an operator (a user of the public schema) on the platform host."""
+    from django_tenants.utils import schema_context
+
+    from apps.accounts.models import User
+
+    with schema_context("public"):
+        operator = User.objects.create_superuser("ops@platform.test", None)  # no password: no slow hashing
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
 def admin_client(client_a, shop) -> Client:
     """The admin, as a superuser of shop A (no password: no slow hashing)."""
     from apps.accounts.models import User

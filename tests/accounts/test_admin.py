@@ -1,18 +1,10 @@
 """The shop admin writes users through the services: a role always comes
 with its permission group, refusals are form errors (and nothing of the
 change is kept), users are deactivated rather than deleted."""
-import pytest
 from django.contrib.auth.models import Group
 
 from apps.accounts.models import Role, User
 from apps.accounts.services import user_create
-
-
-@pytest.fixture
-def admin_client(client_a, in_shop_a):
-    user = User.objects.create_superuser("root@shop-a.test", None)  # no password: no slow hashing
-    client_a.force_login(user)
-    return client_a
 
 
 def change_form(user: User, **overrides) -> dict:

@@ -4,18 +4,9 @@ which come back as form errors."""
 import pytest
 from django.db.models import Max
 
-from apps.accounts.models import User
 from apps.branches.models import Branch, Terminal
 from apps.branches.services import terminal_create
 from tests.conftest import PASSWORD, SHOPS
-
-
-@pytest.fixture
-def admin_client(client_a, in_shop_a):
-    """A superuser of shop A's schema, on shop A's host (the shop's admin)."""
-    user = User.objects.create_superuser("root@shop-a.test", None)  # no password: no slow hashing
-    client_a.force_login(user)
-    return client_a
 
 
 @pytest.fixture

@@ -12,13 +12,6 @@ from tests.vectors import RING
 
 
 @pytest.fixture
-def admin_client(client_a, in_shop_a):
-    user = User.objects.create_superuser("root@shop-a.test", None)  # no password: no slow hashing
-    client_a.force_login(user)
-    return client_a
-
-
-@pytest.fixture
 def items(in_shop_a):
     owner = User.objects.get(email=SHOPS["a"]["owner"])
     category = inventory.category_create(name="Admin rings")

@@ -2,22 +2,12 @@
 `shop_create` for a new shop, `shop_update` for its settings,
 `shop_suspend` / `shop_reactivate` for its status. Refusals are form errors."""
 import pytest
-from django.test import Client
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import schema_exists
 
 from apps.accounts.models import Role, User
 from apps.branches.models import Branch
 from apps.tenancy.models import Domain, Tenant
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def operator_client(db):
-    with schema_context("public"):
-        operator = User.objects.create_superuser("ops@platform.test", None)  # no password: no slow hashing
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(operator)
-    return client
 
 
 def shop_form(**overrides) -> dict:
