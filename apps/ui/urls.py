@@ -10,12 +10,11 @@ from apps.pos_sync import views as review
 from apps.reports import views as reports
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
-from apps.ui import views as ui
 
 app_name = "ui"
 
 urlpatterns = [
-    path("", ui.dashboard, name="dashboard"),
+    path("", reports.dashboard, name="dashboard"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password-change"),
