@@ -6,7 +6,6 @@ from django.db import connection
 
 from apps.reports.models import DailyCustomerSales, DailyItemSales, DailySales
 from apps.reports.services import daily_sales_recompute
-from tests.reports.test_periods import history  # noqa: F401  (the fixture)
 
 backfill = importlib.import_module("apps.reports.migrations.0003_backfill_daily_aggregates").backfill
 
