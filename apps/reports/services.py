@@ -53,17 +53,19 @@ def daily_sales_recompute(*, branch_id: UUID, day: datetime.date, tz: ZoneInfo |
     tz = tz or shop_timezone()
     start, end = day_bounds(day, tz)
     sums = figures.sales_by_day(start=start, end=end, tz=tz, branch_id=branch_id).get(day) or figures.empty_day()
+    lines = figures.lines_by_item(start=start, end=end, branch_id=branch_id)
     row, _ = DailySales.objects.update_or_create(
         branch_id=branch_id, day=day,
         defaults={
             **{key: sums[key] for key in figures.SALES_SUMS}, "net_total": sums["gross_total"] - sums["refunds_total"],
+            "items_sold": sum(line["pieces"] for line in lines),
             "by_payment": {method: str(amount) for method, amount in sorted(sums["by_payment"].items())},
             "payments_count": dict(sorted(sums["payments_count"].items())), "computed_at": timezone.now(),
         },
     )
     DailyItemSales.objects.filter(branch_id=branch_id, day=day).delete()
     DailyItemSales.objects.bulk_create(
-        DailyItemSales(branch_id=branch_id, day=day, **line) for line in figures.items_sold(start=start, end=end, branch_id=branch_id)
+        DailyItemSales(branch_id=branch_id, day=day, **line) for line in lines
     )
     DailyCustomerSales.objects.filter(branch_id=branch_id, day=day).delete()
     DailyCustomerSales.objects.bulk_create(

@@ -272,16 +272,20 @@ def dashboard(request):
     context["gold_rate"] = rate
     if rate is not None:
         context["rates"] = [(f, gold_rate_for_fineness(gold_rate=rate, fineness=f)) for f in DASHBOARD_FINENESSES]
-    if request.user.has_perm("accounts.view_reports") or request.user.has_perm("accounts.sell"):
-        sales = period_sales(Period(day, day))
-        context["summary"], context["payments"] = sales.summary, sales.payments
+    sales = None
     if request.user.has_perm("accounts.view_reports"):
         month = Period(day - timedelta(days=DEFAULT_DAYS - 1), day)
+        month_sales = period_sales(month)
+        sales = month_sales.of_day(day)
         context["chart"] = chart(
-            [(formatting.short_date(d["day"]), d["total"], formatting.money(d["total"], shop.currency)) for d in period_sales(month).days]
+            [(formatting.short_date(d["day"]), d["total"], formatting.money(d["total"], shop.currency)) for d in month_sales.days]
         )
         context["top_items"] = items.sales_by_product(month, limit=5)
         context["low_stock"] = list(stock.low_stock(shop.low_stock_threshold)[:DASHBOARD_LOW_STOCK_ROWS])
+    elif request.user.has_perm("accounts.sell"):
+        sales = period_sales(Period(day, day))
+    if sales is not None:
+        context["summary"], context["payments"] = sales.summary, sales.payments
     if request.user.has_perm("accounts.manage_terminals") or request.user.has_perm("accounts.resolve_review"):
         context["terminals"] = board.terminal_status()
         context["open_reviews"] = board.review_open_count()

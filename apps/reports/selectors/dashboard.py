@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from apps.branches.models import Terminal
 from apps.pos_sync.models import Device, ReviewItem
-from apps.reports.selectors.items import items_in_period
+from apps.reports.selectors.items import sales_by_product
 from apps.reports.selectors.periods import Period, today
 from apps.reports.selectors.sales import period_sales
 from apps.reports.selectors.stock import low_stock
@@ -37,9 +37,8 @@ def dashboard_stats(*, period: Period | None = None, branch_id: UUID | None = No
         ({"method": method, "count": counts.get(method, 0), "amount": amount} for method, amount in amounts.items()),
         key=lambda row: (-row["amount"], row["method"]),
     )
-    items = sorted(items_in_period(period, branch_id=branch_id), key=lambda r: (-r["pieces"], -r["total"], r["item__sku"]))
     top = [{"item_id": r["item_id"], "sku": r["item__sku"], "name": r["item__name"], "quantity": r["pieces"], "total": r["total"]}
-           for r in items[:TOP_ITEMS]]
+           for r in sales_by_product(period, limit=TOP_ITEMS, branch_id=branch_id, by="pieces")]
     return DashboardStats(
         sales_count=sales.totals["sales_count"], sales_total=sales.totals["gross_total"], by_payment_method=by_method,
         top_items=top, low_stock_count=low_stock(low_stock_threshold, branch_id=branch_id).count(),

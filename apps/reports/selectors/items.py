@@ -11,26 +11,28 @@ from apps.reports.selectors.periods import Period, period_split
 
 ZERO = Decimal(0)
 _SUMS = ("lines", "pieces", "returned", "grams", "total")
+# How products rank: by total, or by pieces then total; then by SKU.
+_RANKS = {"total": lambda sums: (-sums["total"],), "pieces": lambda sums: (-sums["pieces"], -sums["total"])}
 
 
-def items_in_period(period: Period, *, branch_id: UUID | None = None) -> list[dict]:
-    """Every item sold in the period (sales not voided): lines, pieces,
-    pieces returned since, grams and total, with its SKU, name and category."""
+def _sums_by_item(period: Period, branch_id: UUID | None) -> dict[UUID, dict]:
     split = period_split(period)
     parts = []
     if split.closed:
         parts.append(daily.daily_items(start=split.closed[0], end=split.closed[1], branch_id=branch_id))
     if split.live:
-        parts.append(figures.items_sold(start=split.live[0], end=split.live[1], branch_id=branch_id))
+        parts.append(figures.lines_by_item(start=split.live[0], end=split.live[1], branch_id=branch_id))
     by_item: dict = defaultdict(lambda: {"lines": 0, "pieces": 0, "returned": 0, "grams": ZERO, "total": ZERO})
     for rows in parts:
         for row in rows:
             sums = by_item[row["item_id"]]
             for key in _SUMS:
                 sums[key] += row[key] or 0
-    names = {
-        row["id"]: row for row in Item.objects.filter(pk__in=list(by_item)).values("id", "sku", "name", "category__name")
-    }
+    return by_item
+
+
+def _named(by_item: dict[UUID, dict]) -> list[dict]:
+    names = {row["id"]: row for row in Item.objects.filter(pk__in=list(by_item)).values("id", "sku", "name", "category__name")}
     return [
         {"item_id": item_id, "item__sku": names[item_id]["sku"], "item__name": names[item_id]["name"],
          "item__category__name": names[item_id]["category__name"], **sums}
@@ -38,9 +40,21 @@ def items_in_period(period: Period, *, branch_id: UUID | None = None) -> list[di
     ]
 
 
-def sales_by_product(period: Period, *, limit: int | None = None, branch_id: UUID | None = None) -> list[dict]:
-    """Items by total, highest first."""
-    rows = sorted(items_in_period(period, branch_id=branch_id), key=lambda r: (-r["total"], r["item__sku"]))
+def items_in_period(period: Period, *, branch_id: UUID | None = None) -> list[dict]:
+    """Every item sold in the period (sales not voided): lines, pieces,
+    pieces returned since, grams and total, with its SKU, name and category."""
+    return _named(_sums_by_item(period, branch_id))
+
+
+def sales_by_product(period: Period, *, limit: int | None = None, branch_id: UUID | None = None, by: str = "total") -> list[dict]:
+    """Items by total (or by pieces), highest first, then by SKU. With a
+    limit only the items that can make it (ties included) are looked up."""
+    rank = _RANKS[by]
+    ranked = sorted(_sums_by_item(period, branch_id).items(), key=lambda pair: rank(pair[1]))
+    if limit and len(ranked) > limit:
+        last = rank(ranked[limit - 1][1])
+        ranked = [pair for pair in ranked if rank(pair[1]) <= last]
+    rows = sorted(_named(dict(ranked)), key=lambda row: (*rank(row), row["item__sku"]))
     return rows[:limit] if limit else rows
 
 

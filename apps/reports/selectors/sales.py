@@ -19,6 +19,11 @@ class PeriodSales:
     by_day: dict[date, dict]  # the days that have sales or returns, with the sums of figures.empty_day()
     totals: dict = field(default_factory=figures.empty_day)
 
+    def of_day(self, day: date) -> "PeriodSales":
+        """One day of the period, without reading anything again."""
+        sums = self.by_day.get(day)
+        return PeriodSales(period=Period(day, day), by_day={day: sums} if sums else {}, totals=sums or figures.empty_day())
+
     @property
     def days(self) -> list[dict]:
         """One row per day of the period, days without sales included."""
