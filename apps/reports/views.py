@@ -287,6 +287,5 @@ def dashboard(request):
     if sales is not None:
         context["summary"], context["payments"] = sales.summary, sales.payments
     if request.user.has_perm("accounts.manage_terminals") or request.user.has_perm("accounts.resolve_review"):
-        context["terminals"] = board.terminal_status()
-        context["open_reviews"] = board.review_open_count()
+        context["terminals"], context["open_reviews"] = board.terminal_status()
     return render(request, "reports/dashboard.html", context)

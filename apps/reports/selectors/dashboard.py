@@ -46,12 +46,13 @@ def dashboard_stats(*, period: Period | None = None, branch_id: UUID | None = No
     )
 
 
-def terminal_status() -> list[dict]:
+def terminal_status() -> tuple[list[dict], int]:
     """Each terminal with its enrolled device, when that was last seen, and
-    how many review items of the device are still open."""
+    how many review items of the device are still open; and how many review
+    items are open in all (one query for both counts)."""
     open_by_device = dict(
-        ReviewItem.objects.filter(status=ReviewItem.Status.OPEN, device__isnull=False)
-        .values("device").annotate(n=Count("id")).values_list("device", "n")
+        ReviewItem.objects.filter(status=ReviewItem.Status.OPEN).values("device").annotate(n=Count("id"))
+        .order_by().values_list("device", "n")
     )
     devices = {}
     for device in Device.objects.filter(revoked_at__isnull=True).order_by("enrolled_at"):
@@ -61,7 +62,7 @@ def terminal_status() -> list[dict]:
         device = devices.get(terminal.pk)
         out.append({"terminal": terminal, "device": device, "last_seen": device.last_seen_at if device else None,
                     "open_reviews": open_by_device.get(device.pk, 0) if device else 0})
-    return out
+    return out, sum(open_by_device.values())
 
 
 def review_open_count() -> int:

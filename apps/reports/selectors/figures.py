@@ -8,12 +8,12 @@ alike: sales count on the day they happened and never once voided; a
 return counts on the day it was taken, against the branch of its sale.
 """
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
+from django.db.models import Count, DateField, DecimalField, ExpressionWrapper, F, Max, Q, Sum, Value
 from django.db.models.functions import TruncDate
 
 from apps.sales.models import Payment, Return, Sale, SaleLine, SaleStatus
@@ -40,22 +40,29 @@ def _sales(start: datetime, end: datetime, branch_id: UUID | None, prefix: str =
     return where
 
 
+def _day(field: str, *, start: datetime, end: datetime, tz: ZoneInfo):
+    """The shop-local day of `field`: a constant when the interval is one day
+    (today, a recomputed day), so that nothing is converted or grouped by row."""
+    first, last = start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+    return Value(first, output_field=DateField()) if first == last else TruncDate(field, tzinfo=tz)
+
+
 def sales_by_day(*, start: datetime, end: datetime, tz: ZoneInfo, branch_id: UUID | None = None) -> dict[date, dict]:
     """Each shop-local day of the interval that has a sale or a return, with
     the sums of `empty_day()`: counts, totals and payments by method (amount
     and count) of the sales not voided, voids counted apart, returns taken."""
     days: dict[date, dict] = defaultdict(empty_day)
+    local_day = lambda field: _day(field, start=start, end=end, tz=tz)  # noqa: E731
     for row in (
-        Sale.objects.filter(**_sales(start, end, branch_id)).annotate(day=TruncDate("occurred_at", tzinfo=tz)).values("day")
+        Sale.objects.filter(**_sales(start, end, branch_id)).annotate(day=local_day("occurred_at")).values("day")
         .annotate(sales_count=Count("id", filter=~VOIDED), voided_count=Count("id", filter=VOIDED),
                   gross_total=Sum("total", filter=~VOIDED), tax_total=Sum("tax_total", filter=~VOIDED),
                   discount_total=Sum("discount_total", filter=~VOIDED)).order_by()
     ):
-        day = days[row.pop("day")]
-        day.update({key: value if value is not None else ZERO for key, value in row.items()})
+        days[row.pop("day")].update({key: value if value is not None else ZERO for key, value in row.items()})
     for day, method, count, amount in (
         Payment.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
-        .annotate(day=TruncDate("sale__occurred_at", tzinfo=tz)).values("day", "method")
+        .annotate(day=local_day("sale__occurred_at")).values("day", "method")
         .annotate(n=Count("id"), amount=Sum("amount")).order_by().values_list("day", "method", "n", "amount")
     ):
         days[day]["by_payment"][method] = amount
@@ -64,7 +71,7 @@ def sales_by_day(*, start: datetime, end: datetime, tz: ZoneInfo, branch_id: UUI
     if branch_id is not None:
         returns = returns.filter(sale__branch_id=branch_id)
     for day, count, refunds in (
-        returns.annotate(day=TruncDate("created_at", tzinfo=tz)).values("day")
+        returns.annotate(day=local_day("created_at")).values("day")
         .annotate(n=Count("id"), s=Sum("refund_total")).order_by().values_list("day", "n", "s")
     ):
         days[day]["returns_count"], days[day]["refunds_total"] = count, refunds or ZERO
