@@ -11,6 +11,7 @@ handler500 = "apps.core.views.json_or_html_500"
 api_v1 = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.branches.urls")),
+    path("", include("apps.pos_sync.terminal_urls")),
     path("", include("apps.inventory.urls")),
     path("", include("apps.customers.urls")),
     path("", include("apps.sales.urls")),
@@ -24,5 +25,5 @@ urlpatterns = [
     path("api/pos/v1/", include("apps.pos_sync.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("apps.ui.urls")),  # staff web UI
+    path("", include("config.urls_staff")),  # staff web UI (namespace "ui")
 ]

@@ -118,7 +118,8 @@ def history_prepare(shop, *, sales: int, days: int, cashier_id: int) -> dict:
 
     from apps.branches.models import Branch
     from apps.reports.models import DailySales
-    from apps.reports.services import daily_sales_rebuild, day_bounds, shop_timezone
+    from apps.core.timezones import shop_timezone
+    from apps.reports.services import daily_sales_rebuild, day_bounds
     from apps.sales.models import Sale
 
     with shop:

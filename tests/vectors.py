@@ -15,3 +15,14 @@ RING = {
     "cost": Decimal("30000000"),
 }
 RING_TOTAL = Decimal("53754400")
+
+# A plain 18k ring for stock in bulk: net 5 g of 750, making 18%, no stones.
+PLAIN_RING = {
+    "fineness": 750,
+    "gross_weight": Decimal("5.000"),
+    "stone_weight": Decimal("0"),
+    "making_mode": "percent",
+    "making_value": Decimal("18"),
+    "pricing_mode": "gold_rate",
+    "cost": Decimal("1"),
+}

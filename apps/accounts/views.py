@@ -11,8 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.services import user_language_set
 from apps.core.errors import ApplicationError
-from apps.ui.services import user_language_set
 
 
 class LoginForm(AuthenticationForm):

@@ -4,7 +4,6 @@ from django.urls import path
 
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry, DeadLetter, JobRun, OutboxEvent
-from apps.tenancy.admin import platform_admin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -67,6 +66,8 @@ class JobRunAdmin(ReadOnlyAdmin):
 
 
 class DeadLetterAdmin(ReadOnlyAdmin):
+    """On the operators' site only (apps.tenancy.admin registers it there)."""
+
     list_display = ("failed_at", "task_name", "schema_name", "attempts", "short_exception", "retried_at", "resolved")
     list_filter = ("resolved", "task_name", "schema_name")
     search_fields = ("task_name", "task_id", "exception", "schema_name")
@@ -121,5 +122,3 @@ class DeadLetterAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/core/background_status.html", context)
 
-
-platform_admin.register(DeadLetter, DeadLetterAdmin)

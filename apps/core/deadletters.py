@@ -8,7 +8,7 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
 from apps.core.errors import ApplicationError
 from apps.core.models import DeadLetter
@@ -57,13 +57,13 @@ def dead_letters_delete_resolved(*, schema_name: str, before) -> int:
 def dead_letter_retry(*, dead_letter: DeadLetter) -> str:
     """Sends the task again, with its arguments, in its shop. Returns the new
     task id. The dead letter stays open until the re-run succeeds."""
-    from apps.tenancy.models import Tenant
     from config.celery_app import app
 
     if dead_letter.resolved:
         raise ApplicationError("dead_letter_resolved", f"Dead letter {dead_letter.pk} is resolved already.", status=409)
     with schema_context(get_public_schema_name()):
-        if dead_letter.schema_name != get_public_schema_name() and not Tenant.objects.filter(schema_name=dead_letter.schema_name).exists():
+        shops = get_tenant_model().objects
+        if dead_letter.schema_name != get_public_schema_name() and not shops.filter(schema_name=dead_letter.schema_name).exists():
             raise ApplicationError("shop_not_found", f"Shop schema {dead_letter.schema_name} no longer exists.", status=404)
         result = app.send_task(
             dead_letter.task_name, args=dead_letter.args, kwargs=dead_letter.kwargs,

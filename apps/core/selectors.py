@@ -2,11 +2,19 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count
+from django.conf import settings
+from django.db.models import Count, QuerySet
+from django.utils.module_loading import import_string
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.core.models import DeadLetter, JobRun
 from apps.core.outbox import outbox_backlog
+
+
+def shop_list_active() -> QuerySet:
+    """The shops that take background work (tenant model rows), as the
+    selector named by settings.SHOP_LIST_ACTIVE defines them. Public schema."""
+    return import_string(settings.SHOP_LIST_ACTIVE)()
 
 
 def job_run_latest(*, job: str) -> JobRun | None:
@@ -32,8 +40,6 @@ class ShopBackground:
 def background_status(*, schema_names: list[str] | None = None) -> list[ShopBackground]:
     """Per active shop: outbox backlog, open dead letters, last stock
     reconciliation. A few queries per shop, for operators' pages."""
-    from apps.tenancy.selectors import shop_list_active
-
     with schema_context(get_public_schema_name()):
         shops = shop_list_active().order_by("schema_name")
         if schema_names:

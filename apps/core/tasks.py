@@ -1,7 +1,6 @@
 """
 The task base every background task uses, and the core tasks: the outbox
-relay and sweep, the per-shop fan-out of periodic jobs, review
-notifications and retention.
+relay and sweep, the per-shop fan-out of periodic jobs and retention.
 
 Tasks are thin: they call a service. A task sent from inside a shop (or with
 the `_schema_name` header) runs in that shop's schema (tenant-schemas-celery).
@@ -90,7 +89,7 @@ def fan_out_task(task_name: str, expires: int | None = None, kwargs: dict | None
     [schema, task id] pairs. Beat schedules this, not the per-shop task."""
     from django_tenants.utils import get_public_schema_name, schema_context
 
-    from apps.tenancy.selectors import shop_list_active
+    from apps.core.selectors import shop_list_active
 
     with schema_context(get_public_schema_name()):
         schemas = list(shop_list_active().order_by("schema_name").values_list("schema_name", flat=True))
@@ -102,14 +101,6 @@ def fan_out_task(task_name: str, expires: int | None = None, kwargs: dict | None
             sent.append([schema, result.id])
     logger.info("Fanned %s out to %d shops", task_name, len(sent))
     return sent
-
-
-@app.task(base=BackgroundTask, name="core.review_notify")
-def review_notify_task() -> int:
-    from apps.core.notifications import review_notify
-
-    run = review_notify()
-    return run.result.get("items", 0) if run else 0
 
 
 @app.task(base=BackgroundTask, name="core.retention")

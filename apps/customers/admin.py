@@ -3,6 +3,7 @@ points ledger and the balances it sums are read-only here."""
 from django import forms
 from django.contrib import admin
 
+from apps.core.admin_writes import ServiceAdmin
 from apps.customers.models import Customer, LoyaltyTier, PointsEntry
 from apps.customers.selectors import customer_match
 from apps.customers.services import customer_create, customer_update, loyalty_tier_update
@@ -10,7 +11,7 @@ from apps.customers.text import normalize_phone
 
 
 @admin.register(LoyaltyTier)
-class LoyaltyTierAdmin(admin.ModelAdmin):
+class LoyaltyTierAdmin(ServiceAdmin):
     list_display = ("code", "name", "threshold_points", "multiplier")
     readonly_fields = ("code",)
 
@@ -60,7 +61,7 @@ class PointsEntryInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ServiceAdmin):
     form = CustomerForm
     list_display = ("full_name", "phone", "email", "tier", "points_balance", "lifetime_points", "is_deleted", "updated_at")
     list_filter = ("tier", "is_deleted")

@@ -9,12 +9,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from apps.core.api import ApiView, Pagination, require_to_write
-from apps.core.fields import money
 from apps.core.schema import ERROR_RESPONSES
 from apps.customers import selectors
 from apps.customers.models import Customer, PointsEntry
 from apps.customers.services import customer_create, customer_update
-from apps.sales.models import Sale
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -90,28 +88,6 @@ class CustomerDetailApi(ApiView):
         if data.validated_data:
             customer_update(customer=customer, **data.validated_data)
         return Response(CustomerSerializer(selectors.customer_get(customer_id=customer.pk)).data)
-
-
-class CustomerPurchasesApi(ApiView):
-    """The customer's sales, newest first."""
-
-    pagination_class = Pagination
-
-    class OutputSerializer(serializers.ModelSerializer):
-        branch_id = serializers.UUIDField()
-        total = money()
-
-        class Meta:
-            model = Sale
-            fields = ["id", "branch_id", "invoice_number", "receipt_number", "source", "status", "occurred_at", "currency", "total"]
-
-    @extend_schema(tags=["customers"], responses={200: OutputSerializer(many=True), **ERROR_RESPONSES})
-    def get(self, request, customer_id):
-        customer = selectors.customer_get(customer_id=customer_id)
-        paginator = self.pagination_class()
-        sales = selectors.customer_purchase_history(customer=customer).order_by("-occurred_at", "-id")
-        page = paginator.paginate_queryset(sales, request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
 
 class CustomerPointsApi(ApiView):

@@ -72,11 +72,3 @@ def customer_get(*, customer_id, include_deleted: bool = False) -> Customer:
 def customer_points_history(*, customer: Customer) -> QuerySet[PointsEntry]:
     """Newest first."""
     return PointsEntry.objects.filter(customer=customer).select_related("actor").order_by("-created_at", "-id")
-
-
-def customer_purchase_history(*, customer: Customer) -> QuerySet:
-    """Newest first. Imported lazily: the sales app depends on customers,
-    not the other way round."""
-    from apps.sales.models import Sale
-
-    return Sale.objects.filter(customer=customer).order_by("-occurred_at")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
 from apps.customers.models import Customer
-from apps.customers.selectors import customer_get, customer_match, customer_points_history, customer_purchase_history
+from apps.customers.selectors import customer_get, customer_match, customer_points_history
 from apps.customers.services import customer_create
 from apps.ui.forms import form_error
 from apps.ui.permissions import permission_required
@@ -44,7 +44,8 @@ def customer_detail(request, customer_id):
         raise Http404 from None
     context = {
         "customer": customer, "shop": request.tenant,
-        "purchases": customer_purchase_history(customer=customer).select_related("branch")[:50],
+        # Sales point at customers; the page reads them through that relation.
+        "purchases": customer.sales.select_related("branch").order_by("-occurred_at")[:50],
         "points": customer_points_history(customer=customer)[:50],
     }
     return render(request, "customers/customer_detail.html", context)

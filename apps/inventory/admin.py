@@ -1,11 +1,13 @@
 """Admin for the shop's stock. Every write goes through the services: forms
 check input with the same rules the services apply (so errors show on the
-form), and `save_model` calls the service instead of saving the form."""
+form), and `save_model` calls the service instead of saving the form; a
+refusal the form did not foresee is shown on it too (core.admin_writes)."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin_writes import ServiceAdmin, adopt
 from apps.core.errors import ApplicationError
 from apps.inventory import services, validation
 from apps.inventory.models import Category, GoldRate, GoldRateFineness, Item, StockMovement
@@ -13,14 +15,6 @@ from apps.inventory.models import Category, GoldRate, GoldRateFineness, Item, St
 
 def _as_validation_error(exc: ApplicationError) -> ValidationError:
     return ValidationError(exc.message, code=exc.code)
-
-
-def _adopt(obj, created) -> None:
-    """The admin goes on with the form's unsaved `obj` (messages, log entry,
-    redirect): make it the row the service created."""
-    for field in created._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(created, field.attname))
-    obj._state.adding, obj._state.db = False, created._state.db
 
 
 # --------------------------------------------------------------------------
@@ -44,7 +38,7 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceAdmin):
     form = CategoryForm
     list_display = ("name", "parent", "change_number", "updated_at")
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
@@ -61,7 +55,7 @@ class CategoryAdmin(admin.ModelAdmin):
             services.category_update(category=obj, name=data["name"], parent=data["parent"])
         else:
             created = services.category_create(name=data["name"], parent=data["parent"])
-            _adopt(obj, created)
+            adopt(obj, created)
 
 
 # --------------------------------------------------------------------------
@@ -95,7 +89,7 @@ class ItemForm(forms.ModelForm):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(ServiceAdmin):
     form = ItemForm
     list_display = ("sku", "name", "category", "branch", "fineness", "net_weight", "pricing_mode", "quantity", "status", "is_deleted")
     list_filter = ("status", "pricing_mode", "is_unique_piece", "is_deleted", "branch", ("category", admin.RelatedOnlyFieldListFilter))
@@ -124,7 +118,7 @@ class ItemAdmin(admin.ModelAdmin):
             **{name: data[name] for name in (*services.ITEM_ATTRIBUTES, "category", "branch", "is_unique_piece")},
             quantity=data.get("initial_quantity") or 0,
         )
-        _adopt(obj, created)
+        adopt(obj, created)
 
     def get_deleted_objects(self, objs, request):
         # Soft delete: the ledger rows stay, so they protect nothing.
@@ -198,7 +192,7 @@ class GoldRateFinenessInline(admin.TabularInline):
 
 
 @admin.register(GoldRate)
-class GoldRateAdmin(admin.ModelAdmin):
+class GoldRateAdmin(ServiceAdmin):
     """Rows can be added (through the service, audited) but never changed."""
 
     form = GoldRateForm
@@ -232,7 +226,7 @@ class GoldRateAdmin(admin.ModelAdmin):
             effective_at=data["effective_at"],
             source=data["source"],
         )
-        _adopt(obj, created)
+        adopt(obj, created)
 
 
 @admin.register(GoldRateFineness)

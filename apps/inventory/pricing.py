@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping
 
+# The money helpers live in core (every app rounds money); they are imported
+# here for the engine (and the reference terminal, which calls them through it).
+from apps.core.money import as_decimal, currency_exponent, quantize_money
+
 __all__ = [
     "FINENESS_BY_KARAT",
     "MESGHAL_GRAMS",
@@ -53,7 +57,6 @@ REGIMES = ("IR", "IN", "AE", "FLAT")
 MAKING_MODES = ("percent", "per_gram", "fixed")
 ROUNDING_MODES = ("down", "up", "nearest")
 
-_CURRENCY_EXPONENTS = {"IRR": 0, "IRT": 0, "INR": 2, "AED": 2, "USD": 2, "EUR": 2}
 _DEFAULT_VAT = {"IR": Decimal(10), "IN": Decimal(3), "AE": Decimal(5)}
 _WEIGHT_QUANTUM = Decimal("0.001")  # grams are kept to the milligram
 _HUNDRED = Decimal(100)
@@ -66,21 +69,8 @@ _ZERO = Decimal(0)
 # --------------------------------------------------------------------------
 
 
-def _dec(value: object, name: str) -> Decimal:
-    """Return ``value`` as a finite Decimal; refuse floats (inexact) loudly."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__} ({value!r})")
-    if isinstance(value, int):
-        return Decimal(value)
-    if not isinstance(value, Decimal):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
-    if not value.is_finite():
-        raise ValueError(f"{name} must be a finite number, got {value}")
-    return value
-
-
 def _non_negative(value: object, name: str) -> Decimal:
-    d = _dec(value, name)
+    d = as_decimal(value, name)
     if d < 0:
         raise ValueError(f"{name} must not be negative, got {d}")
     return d
@@ -88,7 +78,7 @@ def _non_negative(value: object, name: str) -> Decimal:
 
 def _fineness(value: object, name: str = "fineness") -> Decimal:
     """Fineness is parts per thousand: 0 < f <= 1000."""
-    d = _dec(value, name)
+    d = as_decimal(value, name)
     if not 0 < d <= 1000:
         raise ValueError(f"{name} must be > 0 and <= 1000 (parts per thousand), got {d}")
     return d
@@ -101,25 +91,6 @@ def _weight(value: Decimal) -> Decimal:
 # --------------------------------------------------------------------------
 # money and weights
 # --------------------------------------------------------------------------
-
-
-def currency_exponent(currency: str) -> int:
-    """Number of decimal places of the currency's minor unit (IRR has none)."""
-    if not isinstance(currency, str):
-        raise TypeError(f"currency must be a str, not {type(currency).__name__}")
-    try:
-        return _CURRENCY_EXPONENTS[currency.upper()]
-    except KeyError:
-        known = ", ".join(sorted(_CURRENCY_EXPONENTS))
-        raise ValueError(f"unknown currency {currency!r}; known: {known}") from None
-
-
-def quantize_money(amount: Decimal, exponent: int) -> Decimal:
-    """Quantize to ``exponent`` decimal places, half up (counter convention)."""
-    amount = _dec(amount, "amount")
-    if isinstance(exponent, bool) or not isinstance(exponent, int) or exponent < 0:
-        raise ValueError(f"exponent must be a non-negative int, got {exponent!r}")
-    return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
 
 
 def net_weight(gross: Decimal, stone: Decimal) -> Decimal:
@@ -429,7 +400,7 @@ def round_total(raw_total: Decimal, rules: TaxRules) -> RoundedTotal:
     even for a negative balance); ``nearest`` rounds halves up. An increment of
     0 only quantizes to the currency's minor unit.
     """
-    raw = _dec(raw_total, "raw_total")
+    raw = as_decimal(raw_total, "raw_total")
     if not isinstance(rules, TaxRules):
         raise TypeError(f"rules must be a TaxRules, not {type(rules).__name__}")
     increment = rules.rounding_increment
@@ -444,5 +415,5 @@ def round_total(raw_total: Decimal, rules: TaxRules) -> RoundedTotal:
 
 def invoice_total(line_totals: Iterable[Decimal], rules: TaxRules) -> RoundedTotal:
     """Sum the (already quantized) line totals, then round once."""
-    raw = sum((_dec(t, "line total") for t in line_totals), _ZERO)
+    raw = sum((as_decimal(t, "line total") for t in line_totals), _ZERO)
     return round_total(raw, rules)

@@ -15,14 +15,15 @@ from django.utils import timezone
 from apps.core.jobs import job_run_record
 from apps.core.models import JobRun
 from apps.inventory.models import Item
+from apps.review.models import ReviewItem
+from apps.review.selectors import review_open_item_kinds
+from apps.review.services import review_open_many
 
 LISTED = 100  # items named in the run's record; the counts cover all
 
 
 def stock_reconcile() -> JobRun:
     """Checks the current shop's stock; returns the recorded run."""
-    from apps.pos_sync.models import ReviewItem
-
     started = timezone.now()
     # One statement: a sale commits its quantity and its ledger rows together,
     # so one snapshot never shows a half-written sale as drift.
@@ -36,12 +37,8 @@ def stock_reconcile() -> JobRun:
     drift = [row for row in suspects if row["quantity"] != row["ledger"]]
     oversold = [row for row in suspects if row["quantity"] < 0]
 
-    open_reviews = set(
-        ReviewItem.objects.filter(
-            status=ReviewItem.Status.OPEN, item_id__in=[row["id"] for row in suspects],
-            kind__in=[ReviewItem.Kind.STOCK_DRIFT, ReviewItem.Kind.OVERSOLD],
-        ).values_list("item_id", "kind")
-    )
+    open_reviews = review_open_item_kinds(item_ids=[row["id"] for row in suspects],
+                                          kinds=[ReviewItem.Kind.STOCK_DRIFT, ReviewItem.Kind.OVERSOLD])
     new_reviews = []
     for kind, rows in ((ReviewItem.Kind.STOCK_DRIFT, drift), (ReviewItem.Kind.OVERSOLD, oversold)):
         for row in rows:
@@ -52,7 +49,7 @@ def stock_reconcile() -> JobRun:
                 details={"source": "reconciliation", "sku": row["sku"], "item_id": str(row["id"]), "quantity": row["quantity"],
                          "ledger_sum": row["ledger"], "difference": row["quantity"] - row["ledger"]},
             ))
-    ReviewItem.objects.bulk_create(new_reviews)
+    review_open_many(items=new_reviews)
 
     def listed(rows):
         return [{"sku": r["sku"], "quantity": r["quantity"], "ledger_sum": r["ledger"]} for r in rows[:LISTED]]

@@ -22,9 +22,11 @@ from apps.core.errors import ApplicationError
 from apps.core.ids import ledger_id
 from apps.customers.services import customer_create
 from apps.pos_sync.envelope import Operation as Op
-from apps.pos_sync.models import Device, Operation, ReviewItem
+from apps.pos_sync.models import Device, Operation
 from apps.pos_sync.sale_ops import Catalogue, Rejected, SalePlan, sale_plan, sales_write
 from apps.inventory.shop_pricing import tax_rules_for_shop
+from apps.review.models import ReviewItem
+from apps.review.services import review_open_many
 from apps.sales.models import Sale, invoice_label
 from apps.sales.reversals import sale_return, sale_void
 
@@ -73,7 +75,7 @@ def push_apply(*, device_id, shop, operations: list[Op]) -> PushOutcome:
         device.last_seen_at = received_at
         device.save(update_fields=["last_applied_seq", "last_seen_at"])
         copy_insert(Operation, run.logs)
-        ReviewItem.objects.bulk_create(run.reviews)
+        review_open_many(items=run.reviews)
     return PushOutcome(results=run.results, last_applied_seq=run.last_seq)
 
 

@@ -78,29 +78,3 @@ def device_revoke(*, terminal: Terminal, actor=None) -> int:
         device.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="device_revoke", obj=device, before={"revoked_at": None}, after={"revoked_at": now})
     return len(devices)
-
-
-@transaction.atomic
-def review_item_resolve(*, item, actor, note: str):
-    """Closes a review-queue entry with the manager's note (what was done
-    about the conflict or the rejected operation); audited, done once."""
-    from apps.pos_sync.models import ReviewItem
-
-    if actor is None or not actor.has_perm("accounts.resolve_review"):
-        raise ApplicationError("permission_denied", "You are not allowed to resolve the review queue.", status=403)
-    note = (note or "").strip()
-    if not note:
-        raise ApplicationError("note_required", "Say how it was resolved.",
-                               details=[{"field": "note", "code": "required", "message": "Required."}])
-    locked = ReviewItem.objects.select_for_update().get(pk=item.pk)
-    if locked.status == ReviewItem.Status.RESOLVED:
-        raise ApplicationError("review_already_resolved", "This entry has already been resolved.", status=409)
-    locked.status, locked.resolved_at, locked.resolved_by, locked.resolution_note = (
-        ReviewItem.Status.RESOLVED, timezone.now(), actor, note,
-    )
-    locked.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
-    audit_record(actor=actor, action="pos_sync.review_resolve", obj=locked, before={"status": ReviewItem.Status.OPEN},
-                 after={"status": locked.status}, note=note)
-    for name in ("status", "resolved_at", "resolved_by", "resolution_note"):
-        setattr(item, name, getattr(locked, name))
-    return locked

@@ -1,45 +1,60 @@
-"""The review queue: offline sales that conflicted (oversold, price
-mismatch, stale, unknown customer) and operations that were rejected, each
-resolved by a manager with a note."""
+"""Terminals as POS devices: create one, hand its enrolment code to the POS
+app, revoke the device enrolled on it."""
+from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from apps.branches.models import Branch, Terminal
+from apps.branches.services import terminal_create
 from apps.core.errors import ApplicationError
-from apps.pos_sync.models import ReviewItem
-from apps.pos_sync.services import review_item_resolve
-from apps.ui.labels import choices, error_text
+from apps.pos_sync.selectors import terminal_list
+from apps.pos_sync.services import device_revoke, enrollment_code_issue
+from apps.ui.labels import error_text
 from apps.ui.permissions import permission_required
 
-RESOLVE = "accounts.resolve_review"
+MANAGE = "accounts.manage_terminals"
 
 
-@permission_required(RESOLVE)
-def review_list(request):
-    status = request.GET.get("status", ReviewItem.Status.OPEN)
-    kind = request.GET.get("kind", "")
-    entries = ReviewItem.objects.select_related("device__terminal__branch", "sale__branch", "item", "operation", "resolved_by")
-    if status in ReviewItem.Status.values:
-        entries = entries.filter(status=status)
-    if kind in ReviewItem.Kind.values:
-        entries = entries.filter(kind=kind)
-    entries = entries.order_by("-created_at") if status == ReviewItem.Status.RESOLVED else entries.order_by("created_at")
-    page = Paginator(entries, 25).get_page(request.GET.get("page"))
-    return render(request, "pos_sync/review_list.html", {
-        "page": page, "status": status, "kind": kind, "statuses": choices("review_status"), "kinds": choices("review_kind"),
-    })
+class TerminalForm(forms.Form):
+    branch = forms.ModelChoiceField(Branch.objects.filter(is_active=True), label=gettext_lazy("Branch"))
+    name = forms.CharField(max_length=120, label=gettext_lazy("Name"))
+
+
+@permission_required(MANAGE)
+def terminal_list_page(request):
+    form = TerminalForm(request.POST or None, initial={"branch": Branch.objects.filter(is_active=True).order_by("created_at").first()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            terminal = terminal_create(branch=form.cleaned_data["branch"], name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            form.add_error("name", error_text(exc))
+        else:
+            messages.success(request, _("Terminal %(name)s created. Issue its enrolment code to set up the POS app.") % {"name": terminal.name})
+            return redirect("ui:terminal-list")
+    return render(request, "pos_sync/terminal_list.html", {"form": form, "terminals": terminal_list()})
 
 
 @require_POST
-@permission_required(RESOLVE)
-def review_resolve(request, review_id):
-    entry = get_object_or_404(ReviewItem, pk=review_id)
-    try:
-        review_item_resolve(item=entry, actor=request.user, note=request.POST.get("note", ""))
-    except ApplicationError as exc:
-        messages.error(request, error_text(exc))
+@permission_required(MANAGE)
+def terminal_code(request, terminal_id):
+    """Shows the code once: only its hash is stored."""
+    terminal = get_object_or_404(Terminal.objects.select_related("branch"), pk=terminal_id)
+    issued = enrollment_code_issue(terminal=terminal, actor=request.user)
+    response = render(request, "pos_sync/terminal_code.html", {"terminal": terminal, "issued": issued})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@permission_required(MANAGE)
+def terminal_revoke(request, terminal_id):
+    terminal = get_object_or_404(Terminal, pk=terminal_id)
+    count = device_revoke(terminal=terminal, actor=request.user)
+    if count:
+        messages.success(request, _("The device on %(name)s is revoked; it can no longer sync.") % {"name": terminal.name})
     else:
-        messages.success(request, _("Resolved."))
-    return redirect("ui:review-list")
+        messages.warning(request, _("No device was enrolled on %(name)s.") % {"name": terminal.name})
+    return redirect("ui:terminal-list")

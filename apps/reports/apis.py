@@ -6,10 +6,10 @@ from rest_framework.response import Response
 from apps.core.api import ApiView, require
 from apps.core.fields import money
 from apps.core.schema import ERROR_RESPONSES
+from apps.core.timezones import shop_timezone
 from apps.inventory.apis import MAX_QUANTITY
 from apps.reports.selectors.dashboard import dashboard_stats
 from apps.reports.selectors.periods import Period, today
-from apps.reports.services import shop_timezone
 from apps.sales.models import PaymentMethod
 
 
@@ -55,7 +55,7 @@ class DashboardApi(ApiView):
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        zone = shop_timezone()
+        zone = shop_timezone(request.tenant)
         day = today(zone)
         threshold = filters.validated_data.get("low_stock_threshold", request.tenant.low_stock_threshold)
         stats = dashboard_stats(period=Period(day, day), branch_id=filters.validated_data.get("branch"), low_stock_threshold=threshold)

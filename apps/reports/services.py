@@ -15,20 +15,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.models import OutboxEvent
+from apps.core.timezones import shop_timezone  # the current shop's days are the report's days
 from apps.reports.models import DailyCustomerSales, DailyItemSales, DailySales
 from apps.reports.selectors import figures
 from apps.sales.models import Return, Sale
 
 CONSUMER = "daily_sales"
-
-
-def shop_timezone() -> ZoneInfo:
-    """The current shop's time zone (its days are the report's days)."""
-    name = getattr(getattr(connection, "tenant", None), "timezone", None)
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
 
 
 def shop_day(moment: datetime.datetime, tz: ZoneInfo | None = None) -> datetime.date:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
-from apps.inventory.pricing import currency_exponent, quantize_money
+from apps.core.money import currency_exponent, quantize_money
 from apps.inventory.selectors import gold_rate_current, gold_rate_for_fineness
 from apps.reports.selectors import customers, dashboard as board, items, stock
 from apps.reports.selectors.periods import Period, today

@@ -75,7 +75,7 @@ class SaleAdmin(SaleSearchMixin, ReadOnlyAdmin):
                     "total", "receipt_number")
     list_filter = ("status", "source", ("branch", admin.RelatedOnlyFieldListFilter), ("occurred_at", admin.DateFieldListFilter))
     search_fields = ("receipt_number",)  # shows the box; the search itself is SaleSearchMixin
-    search_help_text = "Invoice number, receipt number or customer phone."
+    search_help_text = "Invoice label (B1-000042) or number, receipt number or customer phone."
     list_select_related = ("branch", "customer", "cashier")
     date_hierarchy = "occurred_at"
     show_full_result_count = False

@@ -7,7 +7,6 @@ lines with the board's rate and the shop's tax rules, and the payments must
 add up to the rounded total (POST /sales/quote/ tells what that is).
 """
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -20,7 +19,9 @@ from apps.core.api import ApiView, Pagination, require
 from apps.core.fields import DecimalString, money
 from apps.core.fields import weight as grams
 from apps.core.schema import ERROR_RESPONSES
+from apps.core.timezones import shop_timezone
 from apps.customers.models import Customer
+from apps.customers.selectors import customer_get
 from apps.sales import selectors
 from apps.sales.models import (
     ENTERED_PAYMENT_METHODS,
@@ -46,13 +47,6 @@ def _rate(**kwargs) -> DecimalString:
     return DecimalString(max_digits=18, decimal_places=4, **kwargs)
 
 
-def shop_timezone(shop) -> ZoneInfo:
-    try:
-        return ZoneInfo(shop.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 # --------------------------------------------------------------------------
 # output
 # --------------------------------------------------------------------------
@@ -74,12 +68,14 @@ class SaleSummarySerializer(serializers.ModelSerializer):
     terminal_id = serializers.UUIDField(allow_null=True)
     cashier = serializers.SerializerMethodField()
     customer = SaleCustomerSerializer(allow_null=True)
+    invoice_label = serializers.CharField(read_only=True, help_text='As printed, e.g. "B1-000042".')
     total = money()
 
     class Meta:
         model = Sale
         fields = [
-            "id", "branch", "terminal_id", "cashier", "customer", "invoice_number", "receipt_number", "source", "status",
+            "id", "branch", "terminal_id", "cashier", "customer", "invoice_number", "invoice_label", "receipt_number",
+            "source", "status",
             "occurred_at", "received_at", "currency", "total",
         ]
 
@@ -399,3 +395,25 @@ class SaleReturnApi(ApiView):
         sale_return_row = sale_return(actor=request.user, sale=sale, lines=lines, reason=data.validated_data["reason"])
         prefetch_related_objects([sale_return_row], "lines", "actor")
         return Response(ReturnSerializer(sale_return_row).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerPurchasesApi(ApiView):
+    """The customer's sales, newest first (routed under customers/, a read of sales)."""
+
+    pagination_class = Pagination
+
+    class OutputSerializer(serializers.ModelSerializer):
+        branch_id = serializers.UUIDField()
+        total = money()
+
+        class Meta:
+            model = Sale
+            fields = ["id", "branch_id", "invoice_number", "receipt_number", "source", "status", "occurred_at", "currency", "total"]
+
+    @extend_schema(tags=["customers"], responses={200: OutputSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request, customer_id):
+        customer = customer_get(customer_id=customer_id)
+        paginator = self.pagination_class()
+        sales = Sale.objects.filter(customer=customer).order_by("-occurred_at", "-id")
+        page = paginator.paginate_queryset(sales, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

@@ -23,8 +23,8 @@ from django.db import connection, transaction
 from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
 from apps.core.ids import ledger_id
+from apps.core.money import money_text
 from apps.core.services import outbox_events_add
-from apps.inventory import pricing
 from apps.inventory.models import MovementReason
 from apps.inventory.services import stock_moves_apply
 from apps.inventory.shop_pricing import LinePrice, TradeInPrice
@@ -105,12 +105,6 @@ def invoice_numbers_allocate(*, branch_id: UUID, count: int = 1) -> list[int]:
         cursor.execute(_ALLOCATE_SQL.format(table=table), [branch_id, count])
         (last,) = cursor.fetchone()
     return list(range(last - count + 1, last + 1))
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """Money for event payloads: in the currency's minor unit, as a string
-    ("53754400", "136569.76"), however the Decimal was built."""
-    return str(pricing.quantize_money(amount, pricing.currency_exponent(currency)))
 
 
 @transaction.atomic

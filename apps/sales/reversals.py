@@ -13,15 +13,14 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
+from apps.core.money import currency_exponent, money_text, quantize_money
 from apps.core.services import audit_record, outbox_event_add
-from apps.inventory import pricing
 from apps.inventory.models import MovementReason
 from apps.inventory.services import stock_move_many
 from apps.inventory.shop_pricing import checked_count
 from apps.sales import rules
 from apps.sales.lock_objects import sale_lock
 from apps.sales.models import Return, ReturnLine, Sale, SaleLine, SaleStatus
-from apps.sales.recording import money_text
 
 _ZERO = Decimal(0)
 
@@ -44,10 +43,10 @@ def sale_void(*, actor, sale: Sale, reason: str, device=None) -> Sale:
     reason = _reason(reason)
     locked = sale_lock(sale_id=sale.pk)
     if locked.status == SaleStatus.VOIDED:
-        raise ApplicationError("sale_already_voided", f"Invoice {locked.invoice_number} is already voided.", status=409)
+        raise ApplicationError("sale_already_voided", f"Invoice {locked.invoice_label} is already voided.", status=409)
     if locked.status != SaleStatus.COMPLETED:
         raise ApplicationError(
-            "sale_has_returns", f"Invoice {locked.invoice_number} has returns; return the rest instead of voiding.", status=409
+            "sale_has_returns", f"Invoice {locked.invoice_label} has returns; return the rest instead of voiding.", status=409
         )
     before = locked.status
     locked.status, locked.voided_at, locked.voided_by, locked.void_reason = SaleStatus.VOIDED, timezone.now(), actor, reason
@@ -84,7 +83,7 @@ def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason:
     reason = _reason(reason)
     locked = sale_lock(sale_id=sale.pk)
     if locked.status == SaleStatus.VOIDED:
-        raise ApplicationError("sale_voided", f"Invoice {locked.invoice_number} is voided; nothing to return.", status=409)
+        raise ApplicationError("sale_voided", f"Invoice {locked.invoice_label} is voided; nothing to return.", status=409)
 
     requested: dict[UUID, int] = defaultdict(int)
     for index, (line_id, quantity) in enumerate(lines):
@@ -109,7 +108,7 @@ def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason:
                           "returnable": left, "requested": quantity}],
             )
 
-    exponent = pricing.currency_exponent(locked.currency)
+    exponent = currency_exponent(locked.currency)
     refunded = dict(
         ReturnLine.objects.filter(sale_line__sale=locked).values("sale_line").annotate(s=Sum("amount")).values_list("sale_line", "s")
     )
@@ -119,7 +118,7 @@ def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason:
         if line.returned_quantity + quantity == line.quantity:
             amounts[line_id] = line.total - refunded.get(line_id, _ZERO)
         else:
-            amounts[line_id] = pricing.quantize_money(line.total * quantity / line.quantity, exponent)
+            amounts[line_id] = quantize_money(line.total * quantity / line.quantity, exponent)
     completes = all(line.returned_quantity + requested.get(pk, 0) == line.quantity for pk, line in sale_lines.items())
     refund_total = sum(amounts.values(), _ZERO)
     if completes:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.core.errors import ApplicationError
 from apps.customers.text import normalize_digits
-from apps.sales.models import Payment, Sale, SaleLine, SaleSource, SaleStatus, TradeIn
+from apps.sales.models import Payment, Sale, SaleLine, SaleSource, SaleStatus, TradeIn, invoice_label_parse
 
 # A query made only of these may be (part of) a phone number.
 _PHONE_QUERY = re.compile(r"^[\d\s+\-()]+$")
@@ -38,15 +38,19 @@ def _moment(value, *, end: bool) -> datetime:
 
 
 def sale_search(query: str) -> Q:
-    """Invoice number (exact), receipt number (exact, any case of letters),
-    or customer phone (contains its digits, leading zeros dropped so that
-    "0912 765..." finds "+98912765...")."""
+    """Invoice label as printed ("B1-000042", also "b1-42", in Persian or
+    Latin digits), invoice number (exact), receipt number (exact, any case of
+    letters), or customer phone (contains its digits, leading zeros dropped
+    so that "0912 765..." finds "+98912765...")."""
     text = normalize_digits(query or "").strip()
     if not text:
         return Q(pk__in=[])
     match = Q(receipt_number__in=sorted({text, text.upper()}))
     if text.isdigit() and len(text) <= 18:
         match |= Q(invoice_number=int(text))
+    label = invoice_label_parse(text)
+    if label is not None:
+        match |= Q(branch__code__iexact=label[0], invoice_number=label[1])
     if _PHONE_QUERY.match(text):
         digits = re.sub(r"\D", "", text).lstrip("0")
         if len(digits) >= _MIN_PHONE_DIGITS:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("sales/<uuid:sale_id>/", apis.SaleDetailApi.as_view(), name="sale-detail"),
     path("sales/<uuid:sale_id>/void/", apis.SaleVoidApi.as_view(), name="sale-void"),
     path("sales/<uuid:sale_id>/returns/", apis.SaleReturnApi.as_view(), name="sale-return"),
+    path("customers/<uuid:customer_id>/purchases/", apis.CustomerPurchasesApi.as_view(), name="customer-purchases"),
 ]

@@ -1,6 +1,7 @@
 """Provisioning and lifecycle of shops. Every function runs in the public schema."""
 import re
 import time
+import zoneinfo
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -9,7 +10,7 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
 from apps.accounts.models import Role
-from apps.accounts.services import user_create
+from apps.accounts.services import language_check, user_create
 from apps.branches.services import branch_create
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_record
@@ -142,6 +143,53 @@ def shop_create(
     return ProvisionedShop(tenant=tenant, seconds=time.perf_counter() - started)
 
 
+# What an operator may change on a shop (status has its own services; the
+# schema and the template flag never change).
+SHOP_SETTINGS = (
+    "name", "currency", "language", "timezone", "tax_regime", "vat_percent", "profit_percent",
+    "rounding_increment", "rounding_mode", "price_tolerance_percent",
+)
+
+
+def timezone_check(name: str) -> str:
+    """An IANA time zone name, as `zoneinfo` knows it (shop days follow it)."""
+    name = (name or "").strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ApplicationError("invalid_timezone", f"'{name}' is not a time zone (e.g. Asia/Tehran).",
+                               details=[{"field": "timezone", "code": "invalid_timezone", "message": f"'{name}' is not a time zone."}]) from None
+    return name
+
+
+@transaction.atomic
+def shop_update(*, tenant: Tenant, **changes) -> Tenant:
+    """Changes a shop's name and settings (`SHOP_SETTINGS`), each checked
+    with the model's own rules; the shop's row is locked while it changes."""
+    unknown = sorted(set(changes) - set(SHOP_SETTINGS))
+    if unknown:
+        raise ApplicationError("invalid_shop_setting", f"Not a shop setting: {', '.join(unknown)}.")
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.is_template:
+        raise ApplicationError("not_a_shop", "The template schema is not a shop.")
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+    if "timezone" in changes:
+        changes["timezone"] = timezone_check(changes["timezone"])
+    for field, value in changes.items():
+        setattr(tenant, field, value)
+    checked = set(changes)
+    try:
+        tenant.full_clean(exclude=[f.name for f in Tenant._meta.concrete_fields if f.name not in checked], validate_unique=False)
+    except ValidationError as exc:
+        details = [{"field": field, "code": "invalid", "message": m} for field, messages in exc.message_dict.items() for m in messages]
+        raise ApplicationError("invalid_shop", "The shop cannot be changed: " + "; ".join(d["message"] for d in details),
+                               details=details) from exc
+    if changes:
+        tenant.save(update_fields=list(changes))
+    return tenant
+
+
 @transaction.atomic
 def shop_low_stock_threshold_set(*, shop: Tenant, actor, threshold: int) -> Tenant:
     """The quantity at or below which a restockable item is low on stock,
@@ -176,3 +224,20 @@ def shop_reactivate(*, tenant: Tenant) -> Tenant:
     tenant.status = Tenant.Status.ACTIVE
     tenant.save(update_fields=["status"])
     return tenant
+
+
+@transaction.atomic
+def shop_language_set(*, shop: Tenant, actor, language: str) -> Tenant:
+    """The shop's language, for staff who have not chosen their own. The
+    tenant row lives in the public schema; the audit entry in the shop's."""
+    language = language_check(language, allow_blank=False)
+    if not actor.has_perm("accounts.manage_shop"):
+        raise ApplicationError("permission_denied", "You may not change the shop's settings.", status=403)
+    before = shop.language
+    if before == language:
+        return shop
+    Tenant.objects.filter(pk=shop.pk).update(language=language)
+    shop.language = language
+    if getattr(connection, "tenant", None) is not None and connection.schema_name == shop.schema_name:
+        audit_record(actor=actor, action="tenancy.shop_language_set", obj=shop, before={"language": before}, after={"language": language})
+    return shop

@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
 from apps.tenancy.models import LOW_STOCK_THRESHOLD_MAX, Tenant
-from apps.tenancy.services import shop_low_stock_threshold_set
+from apps.tenancy.services import shop_language_set, shop_low_stock_threshold_set
 from apps.ui.permissions import permission_required
-from apps.ui.services import shop_language_set
 
 
 def landing(request):

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 import jdatetime
 from django.utils import timezone, translation
 
-from apps.inventory.pricing import currency_exponent
+from apps.core.money import currency_exponent
 
 _TO_PERSIAN = str.maketrans("0123456789,.-", "۰۱۲۳۴۵۶۷۸۹٬٫−")
 _FROM_LOCAL = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.")

@@ -1,10 +1,10 @@
 """Staff pages speak the user's language (else the shop's) and show times in
 the shop's time zone. The APIs and the admin keep Django's defaults."""
-import zoneinfo
-
 from django.conf import settings
 from django.utils import timezone, translation
 from django_tenants.utils import get_public_schema_name
+
+from apps.core.timezones import shop_timezone
 
 SKIPPED_PREFIXES = ("/api/", "/admin/", "/static/", "/healthz", "/readyz")
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
@@ -18,13 +18,6 @@ def ui_language(request) -> str:
     return shop_language if shop_language in LANGUAGE_CODES else settings.LANGUAGE_CODE
 
 
-def shop_timezone(tenant) -> zoneinfo.ZoneInfo | None:
-    try:
-        return zoneinfo.ZoneInfo(tenant.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        return None
-
-
 class ShopLocaleMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,9 +29,7 @@ class ShopLocaleMiddleware:
         language = ui_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        zone = shop_timezone(tenant)
-        if zone is not None:
-            timezone.activate(zone)
+        timezone.activate(shop_timezone(tenant))
         try:
             return self.get_response(request)
         finally:

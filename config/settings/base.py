@@ -69,6 +69,7 @@ TENANT_APPS = [
     "apps.accounts",
     "rest_framework_simplejwt.token_blacklist",
     "apps.branches",
+    "apps.review",
     "apps.inventory",
     "apps.customers",
     "apps.sales",
@@ -81,6 +82,10 @@ INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_
 
 TENANT_MODEL = "tenancy.Tenant"
 TENANT_DOMAIN_MODEL = "tenancy.Domain"
+# The shops that take background work: periodic jobs fan out to them and the
+# operators' status lists them. apps.core calls it by this name (core imports
+# no domain app).
+SHOP_LIST_ACTIVE = "apps.tenancy.selectors.shop_list_active"
 # New shops are cloned from this schema instead of replaying every migration.
 TENANT_BASE_SCHEMA = "zargar_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
@@ -313,12 +318,14 @@ OUTBOX_BATCH_SIZE = env("OUTBOX_BATCH_SIZE", 500, int)
 # long (the sweep delivers), so an outage costs no request any time.
 OUTBOX_BROKER_BACKOFF_SECONDS = env("OUTBOX_BROKER_BACKOFF_SECONDS", 10, int)
 
-# Retention (apps.core.retention).
+# Retention (apps.core.retention), then each app's own step, in this order:
+# a callable taking now= and returning its counts by name.
 IDEMPOTENCY_KEY_RETENTION_DAYS = env("IDEMPOTENCY_KEY_RETENTION_DAYS", 7, int)
-POS_OPERATION_RETENTION_DAYS = env("POS_OPERATION_RETENTION_DAYS", 30, int)
 OUTBOX_RETENTION_DAYS = env("OUTBOX_RETENTION_DAYS", 14, int)
 JOB_RUN_RETENTION_DAYS = env("JOB_RUN_RETENTION_DAYS", 90, int)
 DEAD_LETTER_RETENTION_DAYS = env("DEAD_LETTER_RETENTION_DAYS", 30, int)  # after it was resolved
+POS_OPERATION_RETENTION_DAYS = env("POS_OPERATION_RETENTION_DAYS", 30, int)  # apps.pos_sync.retention
+RETENTION_STEPS = ["apps.pos_sync.retention.operations_retention"]
 
 # Managers hear about new review items at most this often; items younger
 # than the settle time wait for the next round (their push may still commit).
@@ -360,7 +367,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "review-notification": {
         "task": "core.fan_out",
         "schedule": REVIEW_NOTIFY_MINUTES * 60,
-        "kwargs": {"task_name": "core.review_notify", "expires": REVIEW_NOTIFY_MINUTES * 60},
+        "kwargs": {"task_name": "review.notify", "expires": REVIEW_NOTIFY_MINUTES * 60},
     },
     "retention": {
         "task": "core.fan_out",

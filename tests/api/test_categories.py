@@ -1,4 +1,4 @@
-from tests.api.conftest import staff_client
+from tests.helpers import staff_client
 
 
 def test_categories_list_by_name_and_managers_create_them(world):

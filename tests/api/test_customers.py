@@ -3,7 +3,7 @@ from django.db import connection
 
 from apps.customers.models import Customer
 from apps.customers.services import customer_create, points_earn
-from tests.api.conftest import staff_client
+from tests.helpers import staff_client
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.core.models import AuditEntry
-from tests.api.conftest import staff_client
+from tests.helpers import staff_client
 
 
 def test_no_rate_yet_is_404_no_gold_rate(shop_a):

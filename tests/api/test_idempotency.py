@@ -1,13 +1,11 @@
-import threading
 import uuid
 
-from django.db import connection, connections
+from django.db import connection
 
 from apps.branches.models import Terminal
 from apps.core.models import IdempotencyKey
-from tests.api.conftest import api_client
-from tests.api.test_terminals import main_branch_id
 from tests.conftest import run_committed
+from tests.helpers import api_client, at_once, main_branch_id
 
 
 def test_same_key_same_body_replays_the_first_response(manager_a, shop_a):
@@ -45,22 +43,12 @@ def test_concurrent_requests_with_one_key_create_one_terminal(shop_a, django_db_
     with django_db_blocker.unblock():
         client = run_committed(api_client, "a", "manager@shop-a.test")
         branch = run_committed(main_branch_id, client)
-        barrier = threading.Barrier(8)
-        results = []
 
         def fire():
-            try:
-                barrier.wait()
-                response = client.post("/api/v1/terminals/", {"branch_id": branch, "name": name}, format="json", HTTP_IDEMPOTENCY_KEY=key)
-                results.append((response.status_code, response.json()))
-            finally:
-                connections.close_all()
+            response = client.post("/api/v1/terminals/", {"branch_id": branch, "name": name}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+            return response.status_code, response.json()
 
-        threads = [threading.Thread(target=fire) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        results = at_once(fire, times=8)
 
         def count_and_clean():
             connection.set_tenant(shop_a)

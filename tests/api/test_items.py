@@ -6,23 +6,14 @@ from django.db import connection
 from apps.core.models import AuditEntry
 from apps.inventory.models import Item, StockMovement
 from apps.inventory.services import category_create, item_create
-from tests.api.conftest import staff_client
-from tests.api.world import CHAIN, RING, RING_TOTAL, staff
+from tests.helpers import staff, staff_client
+from tests.vectors import RING, RING_TOTAL
+from tests.world import CHAIN
 
 
 def skus(response) -> list[str]:
     assert response.status_code == 200, response.content
     return [row["sku"] for row in response.json()["results"]]
-
-
-@pytest.fixture
-def manager(world):
-    return staff_client("a", "manager")
-
-
-@pytest.fixture
-def cashier(world):
-    return staff_client("a", "cashier")
 
 
 def more_items(world, shop_a):

@@ -10,8 +10,8 @@ from django.db import connection
 
 from apps.inventory.models import Item
 from apps.sales.models import Sale
-from tests.api.conftest import staff_client
 from tests.api.test_permissions import ROWS, body_for, url_for
+from tests.helpers import staff_client
 
 DETAIL_ROWS = [(method, path) for method, path, _ in ROWS if "{" in path]
 

@@ -14,8 +14,8 @@ manager to void).
 import pytest
 from django.db import connection, transaction
 
-from tests.api.conftest import staff_client
 from tests.conftest import PASSWORD, SHOPS
+from tests.helpers import staff_client
 
 MATRIX = """
 method  path                                                 owner  manager  cashier  anonymous

@@ -16,8 +16,9 @@ from apps.customers.services import customer_create, points_earn
 from apps.inventory.models import Category
 from apps.inventory.services import category_create, gold_rate_set, item_create
 from apps.sales.services import LineInput, PaymentInput, sale_create
-from tests.api.conftest import staff_client
-from tests.api.world import CHAIN, RING, staff
+from tests.helpers import staff, staff_client
+from tests.vectors import RING
+from tests.world import CHAIN
 
 ROWS = 55
 MAX_QUERIES = 12

@@ -1,9 +1,9 @@
-import threading
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from apps.branches.models import Branch
@@ -12,22 +12,12 @@ from apps.inventory.models import Item, StockMovement
 from apps.inventory.services import category_create, item_create
 from apps.sales.models import InvoiceCounter, Sale
 from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
-from tests.api.conftest import staff_client
-from tests.api.world import CHAIN, staff
 from tests.conftest import run_committed
+from tests.helpers import at_once, staff, staff_client
+from tests.world import CHAIN
 
 RING_TOTAL = "53754400.00"
 CHAIN_TOTAL = "1100000.00"  # 1,000,000 fixed + 10% VAT
-
-
-@pytest.fixture
-def cashier(world):
-    return staff_client("a", "cashier")
-
-
-@pytest.fixture
-def manager(world):
-    return staff_client("a", "manager")
 
 
 def sale_body(world, **overrides):
@@ -137,7 +127,7 @@ def test_list_filters_by_date_branch_cashier_and_status(cashier, world, shop_a):
     today = str(world.sale_id)
     assert ids(cashier.get("/api/v1/sales/")) == [today, elsewhere, voided, old]
 
-    day = (timezone.now() - timedelta(days=10)).date()
+    day = timezone.localdate(timezone.now() - timedelta(days=10), ZoneInfo(shop_a.timezone))  # the API's days are the shop's
     assert ids(cashier.get("/api/v1/sales/", {"date_from": str(day), "date_to": str(day)})) == [old]
     assert ids(cashier.get("/api/v1/sales/", {"date_from": str(day + timedelta(days=1))})) == [today, elsewhere, voided]
     assert ids(cashier.get("/api/v1/sales/", {"branch": str(world.branch_id)})) == [today, voided, old]
@@ -240,21 +230,12 @@ def test_concurrent_posts_with_one_key_make_one_sale(shop_a, django_db_blocker):
             client = run_committed(staff_client, "a", "cashier")
             body = {"branch_id": str(chain.branch_id), "lines": [{"item_id": str(chain.pk)}],
                     "payments": [{"method": "cash", "amount": "1100000"}]}
-            barrier, results = threading.Barrier(8), []
 
             def fire():
-                try:
-                    barrier.wait(30)
-                    response = client.post("/api/v1/sales/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
-                    results.append((response.status_code, response.json()))
-                finally:
-                    connections.close_all()
+                response = client.post("/api/v1/sales/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+                return response.status_code, response.json()
 
-            threads = [threading.Thread(target=fire) for _ in range(8)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
+            results = at_once(fire, times=8)
             sales, quantity = run_committed(_outcome, shop_a, chain)
         finally:
             run_committed(_clean, shop_a, chain, key)

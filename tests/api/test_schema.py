@@ -27,8 +27,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.conftest import staff_client
 from tests.conftest import SHOPS, child_env
+from tests.helpers import staff_client
 
 EXAMPLES_PER_OPERATION = 5
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,

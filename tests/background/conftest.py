@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.conftest import PASSWORD, child_env, drop_shops_committed, run_committed
+from tests.conftest import PASSWORD, child_env, drop_shops_committed
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_SERVER = shutil.which("redis-server")
@@ -65,16 +65,6 @@ def bg_shop(django_db_setup, django_db_blocker):
         yield tenant
         connection.set_schema_to_public()
         drop_shops_committed(schema_name=tenant.schema_name)
-
-
-def in_shop(shop, fn, *args, **kwargs):
-    """Runs fn in `shop` on a connection of its own and commits it."""
-
-    def run():
-        connection.set_tenant(shop)
-        return fn(*args, **kwargs)
-
-    return run_committed(run)
 
 
 # --------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.branches.models import Branch
 from apps.branches.services import branch_create
 from apps.customers.services import customer_create
@@ -15,13 +14,8 @@ from apps.inventory.models import GoldRate
 from apps.inventory.services import gold_rate_set
 from apps.sales.reversals import sale_return, sale_void
 from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
+from tests.helpers import first_staff as staff
 from tests.pos_sync import catalogue
-
-VECTOR_1_TOTAL = Decimal("53754400")  # one ring, PRICING.md vector 1 (IRR, VAT 10%, profit 7%)
-
-
-def staff(role: str) -> User:
-    return User.objects.filter(role=role, is_active=True).order_by("pk").first()
 
 
 def branch() -> Branch:

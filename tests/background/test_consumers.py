@@ -7,14 +7,14 @@ from django.db import transaction
 
 from apps.core.consumers import EventsFailed, events_consume, processed_events_claim
 from apps.core.models import OutboxEvent, ProcessedEvent
-from apps.customers.loyalty import CONSUMER as LOYALTY
+from apps.sales.loyalty import CONSUMER as LOYALTY
 from apps.customers.models import PointsEntry
 from apps.customers.services import points_redeem
-from apps.customers.tasks import loyalty_events_task
-from apps.pos_sync.models import ReviewItem
+from apps.review.models import ReviewItem
+from apps.sales.tasks import loyalty_events_task
 from tests.background import shop_data
-from tests.background.shop_data import VECTOR_1_TOTAL
 from tests.conftest import run_committed
+from tests.vectors import RING_TOTAL as VECTOR_1_TOTAL
 
 def events_of(sale, topic: str | None = None) -> list[str]:
     events = OutboxEvent.objects.filter(payload__sale_id=str(sale.pk))

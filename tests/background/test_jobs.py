@@ -1,21 +1,20 @@
 """Periodic jobs of a shop, run as the worker runs them (the task bodies), in
-shop A inside the test's transaction: stock reconciliation, review
-notifications and retention clean-up."""
+shop A inside the test's transaction: stock reconciliation and retention
+clean-up (review notifications: tests/review/test_notifications.py)."""
 from datetime import timedelta
 
-import pytest
 from django.db import connection
 from django.utils import timezone
 
 from apps.core.models import IdempotencyKey, JobRun, OutboxEvent, ProcessedEvent
-from apps.core.notifications import review_notify
 from apps.core.retention import retention_run
 from apps.core.selectors import job_run_latest
-from apps.core.tasks import retention_task, review_notify_task
+from apps.core.tasks import retention_task
 from apps.inventory.models import Item, MovementReason
 from apps.inventory.services import stock_moves_apply
 from apps.inventory.tasks import stock_reconcile_task
-from apps.pos_sync.models import Operation, ReviewItem
+from apps.pos_sync.models import Operation
+from apps.review.models import ReviewItem
 from tests.background import shop_data
 from tests.pos_sync import catalogue
 from tests.pos_sync.conftest import enrol_device, pos_client
@@ -68,57 +67,6 @@ def test_oversold_pieces_are_reported_even_when_the_ledger_agrees(in_shop_a):
     assert (result["drift"], result["oversold"]) == (0, 1)
     assert result["oversold_items"] == [{"sku": ring.sku, "quantity": -1, "ledger_sum": -1}]
     assert ReviewItem.objects.filter(kind="oversold", item=ring, status="open").count() == 1
-
-
-# --------------------------------------------------------------------------
-# review notifications
-# --------------------------------------------------------------------------
-
-
-def _review(kind="oversold", **details) -> ReviewItem:
-    return ReviewItem.objects.create(kind=kind, details=details)
-
-
-@pytest.fixture
-def announced(in_shop_a, mailoutbox):
-    """Whatever was open in shop A before the test has been announced."""
-    review_notify(settle=timedelta(0))
-    mailoutbox.clear()
-    return mailoutbox
-
-
-def test_managers_get_one_email_listing_new_review_items_and_never_the_same_twice(announced):
-    mailoutbox = announced
-    _review(sku="R-0001")
-    _review(kind="price_mismatch", sku="R-0002")
-    ReviewItem.objects.create(kind="rejected", status="resolved", resolved_at=timezone.now())  # nothing to do
-
-    assert review_notify_task() == 2
-    [mail] = mailoutbox
-    assert mail.to == ["manager@shop-a.test", "owner@shop-a.test"]  # accounts.resolve_review; not the cashier
-    assert "2 new item(s) to review" in mail.subject
-    assert "Oversold (R-0001)" in mail.body and "Price mismatch (R-0002)" in mail.body
-
-    assert review_notify_task() == 0
-    assert len(mailoutbox) == 1
-
-    _review(sku="R-0003")
-    review_notify(settle=timedelta(0))
-    assert len(mailoutbox) == 2
-    assert "R-0003" in mailoutbox[1].body and "R-0001" not in mailoutbox[1].body
-
-
-def test_items_younger_than_the_settle_time_wait_for_the_next_round(announced):
-    mailoutbox = announced
-    _review(sku="R-0009")
-    assert review_notify(settle=timedelta(minutes=5)) is None
-    assert mailoutbox == []
-    assert review_notify(settle=timedelta(0)).result["items"] == 1
-
-
-@pytest.fixture(autouse=True)
-def _no_settle(settings):
-    settings.REVIEW_NOTIFY_SETTLE_SECONDS = 0
 
 
 # --------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import Client
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
@@ -16,7 +15,7 @@ from apps.core.models import DeadLetter, OutboxEvent
 from apps.core.outbox import relay_breaker_reset
 from apps.core.services import outbox_events_add
 from apps.inventory.tasks import stock_reconcile_task
-from tests.conftest import PASSWORD, SHOPS
+from tests.conftest import SHOPS
 
 SALE = {"sale_id": "00000000-0000-0000-0000-000000000002", "customer_id": None}
 
@@ -107,15 +106,6 @@ def test_outbox_sweep_command_relays_the_backlog_now(shop_state, shop_a, broker_
     assert sorted(task for task, _, _ in broker_queue()) == ["customers.loyalty_events", "reports.daily_sales_events"]
     with schema_context(shop_a.schema_name):
         assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
-
-
-@pytest.fixture
-def operator_client(db):
-    with schema_context("public"):
-        operator = User.objects.create_superuser("ops@platform.test", PASSWORD)
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(operator)
-    return client
 
 
 def test_the_platform_admin_lists_dead_letters_and_the_background_status(shop_state, operator_client, shop_a):

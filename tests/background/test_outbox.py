@@ -10,8 +10,7 @@ from django.utils import timezone
 from apps.core.models import OutboxEvent
 from apps.core.outbox import outbox_backlog, outbox_relay, outbox_sweep, relay_breaker_reset
 from apps.core.services import outbox_event_add, outbox_events_add
-from tests.background.conftest import in_shop
-from tests.conftest import run_committed
+from tests.conftest import in_shop, run_committed
 
 SALE = {"sale_id": "00000000-0000-0000-0000-000000000001", "customer_id": None, "total": "100", "branch_id": None}
 

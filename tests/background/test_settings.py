@@ -21,9 +21,9 @@ def test_tasks_are_acknowledged_late_rejected_on_worker_loss_and_prefetched_one_
 
 def test_every_project_task_retries_with_backoff_and_jitter_then_dead_letters():
     app.loader.import_default_modules()
-    ours = [task for name, task in app.tasks.items() if name.split(".")[0] in {"core", "customers", "reports", "inventory"}]
+    ours = [task for name, task in app.tasks.items() if name.split(".")[0] in {"core", "customers", "reports", "inventory", "review"}]
     assert {t.name for t in ours} >= {
-        "core.outbox_relay", "core.outbox_sweep", "core.fan_out", "core.review_notify", "core.retention",
+        "core.outbox_relay", "core.outbox_sweep", "core.fan_out", "review.notify", "core.retention",
         "customers.loyalty_events", "reports.daily_sales_events", "reports.daily_sales_rebuild",
         "inventory.stock_reconcile", "inventory.gold_rate_import",
     }

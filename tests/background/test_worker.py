@@ -15,9 +15,9 @@ from django_tenants.utils import schema_context
 
 from apps.core.models import AuditEntry, DeadLetter, OutboxEvent, ProcessedEvent
 from apps.tenancy.selectors import shop_list_active
-from tests.background.conftest import ROOT, in_shop, send, sender, wait_for
+from tests.background.conftest import ROOT, send, sender, wait_for
 from tests.background.worker_tasks import SLOW_CONSUMER
-from tests.conftest import child_env, run_committed
+from tests.conftest import child_env, in_shop, run_committed
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db]
 

@@ -1,11 +1,10 @@
 """Browser tests: Playwright driving Debian's Chromium (never a downloaded
 browser) against the project served over real HTTP.
 
-The server is Django's LiveServerThread, as pytest-django's `live_server`
-uses (with the static files handler of StaticLiveServerTestCase), but without the `transactional_db` that fixture forces: its flush
-would empty the public schema and the session's shops with it. The data the
-pages show lives in a shop of its own, written committed (run_committed)
-and dropped whole at the end. Screenshots go to test-artifacts/browser/.
+The server is tests/conftest.py's `http_server` (Django's LiveServerThread
+without pytest-django's `transactional_db`, static files from the finders,
+vendor/ included). The data the pages show lives in a shop of its own,
+written committed (run_committed) and dropped whole at the end. Screenshots go to test-artifacts/browser/.
 """
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, drop_shops_committed, run_committed
+from tests.vectors import RING
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -21,30 +21,6 @@ DOMAIN = "ui-browser.localhost"
 RING_SKU = "BR-RING-1"
 
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (scripts/browser.sh installs it)")
-
-
-@pytest.fixture(scope="session")
-def ui_server(django_db_setup, django_db_blocker):
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test.testcases import LiveServerThread
-
-    from django.db import connections
-
-    # The server's request threads hold browser keep-alive connections; with
-    # persistent database connections they would outlive the session and
-    # keep the test database from being dropped.
-    max_age = connections.settings["default"].get("CONN_MAX_AGE")
-    connections.settings["default"]["CONN_MAX_AGE"] = 0
-    thread = LiveServerThread("127.0.0.1", StaticFilesHandler)  # static files from the finders, vendor/ included
-    thread.daemon = True
-    with django_db_blocker.unblock():
-        thread.start()
-        thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    yield thread.port
-    thread.terminate()
-    connections.settings["default"]["CONN_MAX_AGE"] = max_age
 
 
 def _make_shop():
@@ -69,22 +45,20 @@ def _make_shop():
                       effective_at=timezone.now() - timezone.timedelta(days=1))
         rings = category_create(name="Rings")
         main = Branch.objects.get(name="Main")
-        common = dict(actor=owner, category=rings, branch=main, fineness=750, gross_weight=Decimal("5.250"),
-                      stone_weight=Decimal("0.250"), making_mode="percent", making_value=Decimal("18"),
-                      stone_value=Decimal("2000000"), pricing_mode="gold_rate", cost=Decimal("30000000"))
-        item_create(sku=RING_SKU, name="Rose ring", quantity=3, barcode="7700001", **common)
+        common = dict(RING, actor=owner, category=rings, branch=main)  # PRICING.md vector 1
+        item_create(**{**common, "sku": RING_SKU, "name": "Rose ring", "quantity": 3, "barcode": "7700001"})
         for n in range(1, 6):
-            item_create(sku=f"BR-CHAIN-{n}", name=f"Chain {n}", quantity=1, **common)
+            item_create(**{**common, "sku": f"BR-CHAIN-{n}", "name": f"Chain {n}", "quantity": 1})
         customer_create(full_name="نگار رحیمی", phone="09123334444")
     return shop.schema_name
 
 
 @pytest.fixture(scope="session")
-def browser_shop(ui_server, django_db_blocker):
+def browser_shop(http_server, django_db_blocker):
     with django_db_blocker.unblock():
         drop_shops_committed(domains__domain=DOMAIN)  # left over from an interrupted run
         schema = run_committed(_make_shop)
-    yield f"http://{DOMAIN}:{ui_server}"
+    yield f"http://{DOMAIN}:{http_server}"
     with django_db_blocker.unblock():
         drop_shops_committed(schema_name=schema)
 

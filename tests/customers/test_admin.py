@@ -1,23 +1,12 @@
 """The admin writes through the services and never edits the ledger."""
-import pytest
-from django.db import connection
 
-from apps.accounts.models import User
 from apps.customers.models import Customer
 from apps.customers.services import points_earn
 from tests.customers.factories import CustomerFactory
 
 
-@pytest.fixture
-def admin_client_a(shop_a, client_a):
-    connection.set_tenant(shop_a)
-    admin = User.objects.create_superuser("root@shop-a.test", "Zargar-test-pass-7")
-    client_a.force_login(admin)
-    return client_a
-
-
-def test_adding_a_customer_normalizes_like_the_service(admin_client_a):
-    response = admin_client_a.post(
+def test_adding_a_customer_normalizes_like_the_service(admin_client):
+    response = admin_client.post(
         "/admin/customers/customer/add/",
         {"full_name": "علي كاظمي", "phone": "۰۹۱۲ ۱۲۳ ۴۵۶۷", "email": "", "birthday": "", "notes": "", "tier": "bronze",
          "_continue": "1"},
@@ -28,9 +17,9 @@ def test_adding_a_customer_normalizes_like_the_service(admin_client_a):
     assert response["Location"].endswith(f"/admin/customers/customer/{customer.pk}/change/")
 
 
-def test_a_taken_phone_is_a_form_error_not_a_crash(admin_client_a):
+def test_a_taken_phone_is_a_form_error_not_a_crash(admin_client):
     CustomerFactory(phone="09121234567")
-    response = admin_client_a.post(
+    response = admin_client.post(
         "/admin/customers/customer/add/",
         {"full_name": "Reza", "phone": "+989121234567", "tier": "bronze"},
     )
@@ -39,18 +28,18 @@ def test_a_taken_phone_is_a_form_error_not_a_crash(admin_client_a):
     assert Customer.objects.count() == 1
 
 
-def test_search_in_the_admin_treats_arabic_letters_as_persian(admin_client_a):
+def test_search_in_the_admin_treats_arabic_letters_as_persian(admin_client):
     CustomerFactory(full_name="علی کاظمی")
-    response = admin_client_a.get("/admin/customers/customer/", {"q": "كاظمي"})
+    response = admin_client.get("/admin/customers/customer/", {"q": "كاظمي"})
     assert response.status_code == 200
     assert "علی کاظمی" in response.content.decode()
 
 
-def test_the_ledger_is_read_only_in_the_admin(admin_client_a):
+def test_the_ledger_is_read_only_in_the_admin(admin_client):
     customer = CustomerFactory()
     entry = points_earn(customer=customer, points=10, reference="sale-1")
-    assert admin_client_a.get("/admin/customers/pointsentry/add/").status_code == 403
-    assert admin_client_a.get(f"/admin/customers/pointsentry/{entry.pk}/delete/").status_code == 403
-    page = admin_client_a.get(f"/admin/customers/customer/{customer.pk}/change/")
+    assert admin_client.get("/admin/customers/pointsentry/add/").status_code == 403
+    assert admin_client.get(f"/admin/customers/pointsentry/{entry.pk}/delete/").status_code == 403
+    page = admin_client.get(f"/admin/customers/customer/{customer.pk}/change/")
     assert page.status_code == 200
     assert 'name="points_balance"' not in page.content.decode()

@@ -3,17 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from apps.accounts.models import User
 from apps.core.models import AuditEntry
 from apps.inventory.models import GoldRate, Item, StockMovement
 from apps.inventory.services import gold_rate_set, stock_move
-
-
-@pytest.fixture
-def admin_client(client_a, in_shop_a):
-    user = User.objects.create_superuser("root@shop-a.test", None)  # no password: no slow hashing
-    client_a.force_login(user)
-    return client_a
 
 
 def item_form(category, branch, **overrides) -> dict:

@@ -171,21 +171,6 @@ def test_mazaneh_conversion_matches_formula():
 # --------------------------------------------------------------------------
 
 
-def test_currency_exponents():
-    assert [currency_exponent(c) for c in ("IRR", "IRT", "INR", "AED", "USD", "EUR")] == [
-        0, 0, 2, 2, 2, 2,
-    ]
-    with pytest.raises(ValueError, match="unknown currency"):
-        currency_exponent("XYZ")
-
-
-def test_quantize_money_half_up():
-    assert quantize_money(D("2.5"), 0) == D(3)
-    assert quantize_money(D("-2.5"), 0) == D(-3)
-    assert str(quantize_money(D("1.005"), 2)) == "1.01"
-    assert str(quantize_money(D(7), 2)) == "7.00"
-
-
 def test_net_weight_three_places():
     assert str(net_weight(D("6.25"), D("1.25"))) == "5.000"
     assert str(net_weight(D("5.0004"), D(0))) == "5.000"

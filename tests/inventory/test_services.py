@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.branches.models import Branch
-from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
 from apps.inventory.models import Category, GoldRate, Item, StockMovement
 from apps.inventory.selectors import gold_rate_current, item_ledger_sum
@@ -27,18 +26,8 @@ from apps.inventory.services import (
 )
 from apps.tenancy.models import Tenant
 from tests.conftest import SHOPS, run_committed
-from tests.inventory.conftest import RING
-
-
-def fresh(item: Item) -> Item:
-    return Item.objects.get(pk=item.pk)
-
-
-def assert_error(code: str, call, *args, **kwargs) -> ApplicationError:
-    with pytest.raises(ApplicationError) as caught:
-        call(*args, **kwargs)
-    assert caught.value.code == code, caught.value.message
-    return caught.value
+from tests.helpers import assert_error, fresh
+from tests.vectors import RING
 
 
 def audits(action: str, obj) -> list[AuditEntry]:

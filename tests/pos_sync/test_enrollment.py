@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -8,7 +9,7 @@ from apps.branches.models import Branch
 from apps.branches.services import terminal_create
 from apps.pos_sync.models import Device, EnrollmentCode
 from apps.pos_sync.services import enrollment_code_issue
-from tests.api.conftest import api_client
+from tests.helpers import api_client
 from tests.pos_sync.conftest import pos_client
 
 
@@ -50,22 +51,28 @@ def test_unknown_and_expired_codes_are_refused(shop_a):
 def test_code_valid_fifteen_minutes(shop_a):
     connection.set_tenant(shop_a)
     terminal = terminal_create(branch=Branch.objects.get(name="Main"), name="Ttl")
+    before = timezone.now()
     issued = enrollment_code_issue(terminal=terminal)
-    assert timedelta(minutes=14) < issued.expires_at - timezone.now() <= timedelta(minutes=15)
+    after = timezone.now()
+    assert before + timedelta(minutes=15) <= issued.expires_at <= after + timedelta(minutes=15)
 
 
 def test_status_handshake(device_a):
     client = pos_client("a", device_a.token)
-    device_time = (timezone.now() - timedelta(seconds=30)).isoformat()
-    response = client.get("/api/pos/v1/sync/status", HTTP_X_DEVICE_TIME=device_time)
+    before = timezone.now()
+    device_time = before - timedelta(seconds=30)
+    response = client.get("/api/pos/v1/sync/status", HTTP_X_DEVICE_TIME=device_time.isoformat())
+    after = timezone.now()
     assert response.status_code == 200
     body = response.json()
     assert body["device_id"] == str(device_a.device.id)
     assert body["last_applied_seq"] == 0
     assert body["protocol_version"] == 1
     assert body["limits"] == {"max_operations_per_push": 200, "max_body_bytes": 1048576, "max_offline_hours": 72}
-    assert -32 < body["clock_skew_seconds"] < -28
-    assert parse_datetime(body["server_time"]).tzinfo is not None
+    server_time = parse_datetime(body["server_time"])
+    assert server_time.tzinfo is not None and before <= server_time <= after
+    # The device's clock against the server's, to a tenth of a second.
+    assert body["clock_skew_seconds"] == pytest.approx((device_time - server_time).total_seconds(), abs=0.05)
     assert body["pull_cursor_hint"]
 
 

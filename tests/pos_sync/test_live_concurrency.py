@@ -17,20 +17,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
-from apps.accounts.models import User
-from apps.branches.models import Branch
 from apps.branches.services import terminal_create
 from apps.inventory.models import Item, StockMovement
-from apps.inventory.services import category_create, gold_rate_set, item_create
-from apps.pos_sync.models import ReviewItem
+from apps.inventory.services import gold_rate_set, item_create
 from apps.pos_sync.services import enrollment_code_issue
+from apps.review.models import ReviewItem
 from apps.sales.models import Sale
-from apps.tenancy.services import shop_create
 from pos_terminal.client import Terminal
-from tests.conftest import PASSWORD, child_env, drop_shops_committed, run_committed
+from tests.conftest import child_env, drop_shops_committed, in_shop, run_committed
+from tests.helpers import shop_of_its_own
+from tests.vectors import PLAIN_RING
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.live_server
@@ -73,13 +71,8 @@ def crowd_shop(django_db_setup, django_db_blocker):
     domain = f"crowd-{tag}.localhost"
 
     def create():
-        tenant = shop_create(name=f"Crowd {tag}", domain=domain, owner_email=f"owner@crowd-{tag}.test", owner_password=PASSWORD).tenant
-        connection.set_tenant(tenant)
-        owner = User.objects.get(email=f"owner@crowd-{tag}.test")
-        branch, category = Branch.objects.get(name="Main"), category_create(name="Rings")
-        common = dict(actor=owner, category=category, branch=branch, fineness=750, gross_weight=Decimal("5.000"),
-                      stone_weight=Decimal("0"), making_mode="percent", making_value=Decimal("18"), stone_value=Decimal("0"),
-                      pricing_mode="gold_rate", cost=Decimal("1"))
+        tenant, owner, branch, category = shop_of_its_own(f"crowd-{tag}", f"Crowd {tag}")
+        common = dict(PLAIN_RING, actor=owner, category=category, branch=branch, stone_value=Decimal("0"))
         for n in range(20):
             item_create(**common, sku=f"RING-{n}", name=f"Ring {n}", quantity=10_000)
         item_create(**common, sku="ONE-OFF", name="Unique bangle", quantity=1, is_unique_piece=True)
@@ -100,14 +93,6 @@ def _enrolled(url, domain, code, path) -> Terminal:
     terminal.status()
     terminal.pull()
     return terminal
-
-
-def _in_shop(tenant, fn):
-    def run():
-        connection.set_tenant(tenant)
-        return fn()
-
-    return run_committed(run)
 
 
 def test_a_hundred_devices_pushing_at_once(gunicorn, crowd_shop, tmp_path, django_db_blocker):
@@ -152,7 +137,7 @@ def test_a_hundred_devices_pushing_at_once(gunicorn, crowd_shop, tmp_path, djang
         )
 
     with django_db_blocker.unblock():
-        count, distinct, numbers, stock = _in_shop(tenant, check)
+        count, distinct, numbers, stock = in_shop(tenant, check)
     assert count == distinct == 1000
     assert numbers == list(range(1, 1001))  # gapless, per branch
     for item_id, (quantity, ledger_sum) in stock.items():
@@ -207,7 +192,7 @@ def test_the_same_batch_sent_fifty_times_from_ten_threads(gunicorn, crowd_shop, 
         return Sale.objects.filter(device_id=device_id).count()
 
     with django_db_blocker.unblock():
-        assert _in_shop(tenant, sales_of_device) == 20
+        assert in_shop(tenant, sales_of_device) == 20
 
 
 def test_two_devices_sell_the_same_unique_piece_at_once(gunicorn, crowd_shop, tmp_path, django_db_blocker):
@@ -243,4 +228,4 @@ def test_two_devices_sell_the_same_unique_piece_at_once(gunicorn, crowd_shop, tm
         return item.quantity, item.status, reviews
 
     with django_db_blocker.unblock():
-        assert _in_shop(tenant, state) == (-1, "sold", ["open"])
+        assert in_shop(tenant, state) == (-1, "sold", ["open"])

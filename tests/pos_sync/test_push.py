@@ -10,7 +10,8 @@ from apps.core.models import OutboxEvent
 from apps.customers.services import customer_create
 from apps.inventory.models import Item, StockMovement
 from apps.inventory.selectors import item_ledger_sum
-from apps.pos_sync.models import Device, Operation, ReviewItem
+from apps.pos_sync.models import Device, Operation
+from apps.review.models import ReviewItem
 from apps.sales.models import Payment, Sale, SaleLine
 from tests.conftest import run_committed
 from tests.pos_sync import catalogue

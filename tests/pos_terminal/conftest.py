@@ -136,20 +136,8 @@ def fake_server():
 
 
 @pytest.fixture(scope="session")
-def pos_server(django_db_setup, django_db_blocker):
-    """The project served over real HTTP on 127.0.0.1:<port>, on the session's
-    test database. Django's LiveServerThread, as pytest-django's `live_server`
-    uses, but without the `transactional_db` that fixture forces on every
-    test: its flush would empty the public schema and take the session's
-    shops with it. Tests write what the server must see with run_committed."""
-    from django.test.testcases import LiveServerThread, _StaticFilesHandler
-
-    thread = LiveServerThread("127.0.0.1", _StaticFilesHandler)
-    thread.daemon = True
-    with django_db_blocker.unblock():
-        thread.start()
-        thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    yield f"http://127.0.0.1:{thread.port}"
-    thread.terminate()
+def pos_server(http_server):
+    """The project served over real HTTP (tests/conftest.py's `http_server`),
+    on the session's test database. Tests write what the server must see
+    with run_committed."""
+    return f"http://127.0.0.1:{http_server}"

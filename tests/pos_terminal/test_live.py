@@ -8,23 +8,24 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from datetime import datetime, timezone as dt_timezone
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 
-from apps.accounts.models import User
 from apps.branches.models import Branch, Terminal as TerminalRow
 from apps.branches.services import terminal_create
 from apps.core.models import AuditEntry
-from apps.inventory.services import category_create, gold_rate_set, item_create
+from apps.inventory.services import gold_rate_set, item_create
 from apps.pos_sync.models import Device
 from apps.pos_sync.services import device_revoke, enrollment_code_issue
 from apps.tenancy.models import Tenant
-from apps.tenancy.services import shop_create
 from pos_terminal import DeviceRevoked, EnrollmentFailed, Terminal
-from tests.conftest import PASSWORD, SHOPS, drop_shops_committed, run_committed
+from tests.conftest import SHOPS, drop_shops_committed, run_committed
+from tests.helpers import shop_of_its_own
 from tests.pos_terminal.conftest import ROOT
+from tests.vectors import PLAIN_RING
 
 SHOP_A = SHOPS["a"]["domain"]
 
@@ -66,13 +67,17 @@ def test_enroll_and_status_against_the_server(pos_server, shop_a_terminal, tmp_p
     terminal_id, code = shop_a_terminal
     with Terminal(tmp_path / "t.sqlite", pos_server, SHOP_A) as terminal:
         device = terminal.enroll(code, "Counter Live", fingerprint="fp-live", app_version="1.0.0")
+        before = datetime.now(dt_timezone.utc)
         status = terminal.status()
+        after = datetime.now(dt_timezone.utc)
 
     assert device.receipt_prefix.startswith("B1T") and device.branch["name"] == "Main"
     assert status["device_id"] == device.device_id
     assert status["last_applied_seq"] == 0 and status["protocol_version"] == 1
     assert status["limits"]["max_operations_per_push"] == 200
-    assert abs(status["clock_skew_seconds"]) < 5  # the X-Device-Time header was sent
+    # The X-Device-Time header was sent: one clock on both sides, so the skew
+    # is what the request took to arrive, never more than the whole call.
+    assert -(after - before).total_seconds() - 0.1 <= status["clock_skew_seconds"] <= 0.1
     assert len(device.token) >= 43
 
     # The store remembers server and host: a later process needs neither.
@@ -130,13 +135,8 @@ def stock_shop(django_db_setup, django_db_blocker):
     domain = f"hterm-{tag}.localhost"
 
     def create():
-        tenant = shop_create(name=f"POS terminal {tag}", domain=domain, owner_email=f"owner@hterm-{tag}.test", owner_password=PASSWORD).tenant
-        connection.set_tenant(tenant)
-        owner = User.objects.get(email=f"owner@hterm-{tag}.test")
-        branch, category = Branch.objects.get(name="Main"), category_create(name="Rings")
-        common = dict(actor=owner, category=category, branch=branch, fineness=750, gross_weight=Decimal("5.000"),
-                      stone_weight=Decimal("0"), making_mode="percent", making_value=Decimal("18"), pricing_mode="gold_rate",
-                      cost=Decimal("1"))
+        tenant, owner, branch, category = shop_of_its_own(f"hterm-{tag}", f"POS terminal {tag}")
+        common = dict(PLAIN_RING, actor=owner, category=category, branch=branch)
         item_create(**common, sku="RING-18K", name="Ring 18k", stone_value=Decimal("2000000"), quantity=50)
         item_create(**common, sku="ONE-OFF", name="Unique bangle", stone_value=Decimal("0"), quantity=1, is_unique_piece=True)
         gold_rate_set(actor=owner, base_rate=Decimal("8000000"), base_fineness=750)

@@ -1,6 +1,6 @@
-"""The reports' tests use the staff UI's fixtures (shop A as an Iranian shop,
-its staff logged in, stock made through the services) and the API's world;
-`history` is a week of sales in shop A, consumed as the worker consumes it."""
+"""`history`: a week of sales in shop A (the shared fixtures of
+tests/conftest.py: Iranian settings, staff logged in, stock made through the
+services), consumed as the worker consumes it."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,20 +16,6 @@ from apps.reports.tasks import daily_sales_events_task
 from apps.sales.models import Sale
 from apps.sales.reversals import sale_return, sale_void
 from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
-from tests.api.conftest import world  # noqa: F401
-from tests.ui.conftest import (  # noqa: F401
-    as_cashier,
-    as_manager,
-    as_owner,
-    branch,
-    cashier,
-    category,
-    gold_rate,
-    make_item,
-    manager,
-    owner,
-    shop,
-)
 
 TEHRAN = ZoneInfo("Asia/Tehran")  # shop A's time zone
 

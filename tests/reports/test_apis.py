@@ -6,12 +6,11 @@ from django.utils import timezone
 
 from apps.branches.models import Branch
 from apps.inventory.models import Item
-from apps.pos_sync.models import ReviewItem
+from apps.review.models import ReviewItem
 from apps.sales.models import Sale
 from apps.sales.reversals import sale_void
 from apps.sales.services import LineInput, PaymentInput, sale_create
-from tests.api.conftest import staff_client
-from tests.api.world import staff
+from tests.helpers import staff, staff_client
 from tests.pos_sync.conftest import enrol_device, pos_client
 from tests.pos_sync.ops import op, push, sale_payload
 

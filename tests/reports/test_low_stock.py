@@ -7,8 +7,7 @@ import pytest
 
 from apps.core.models import AuditEntry
 from apps.tenancy.models import LOW_STOCK_THRESHOLD_DEFAULT, Tenant
-from tests.api.conftest import staff_client
-from tests.ui.conftest import text
+from tests.helpers import staff_client, text
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from decimal import Decimal
 from apps.reports.models import DailySales
 from apps.sales.models import Return, Sale, SaleLine, SaleStatus
 from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
-from tests.api.conftest import staff_client
+from tests.helpers import staff_client
 from tests.reports.conftest import TEHRAN, consume_all
 
 

@@ -13,7 +13,7 @@ from apps.reports.selectors.daily import daily_sales_by_day, daily_sales_list, d
 from apps.reports.services import daily_sales_rebuild, daily_sales_recompute
 from apps.reports.tasks import daily_sales_events_task
 from tests.background import shop_data
-from tests.background.shop_data import VECTOR_1_TOTAL
+from tests.vectors import RING_TOTAL as VECTOR_1_TOTAL
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 

@@ -7,7 +7,8 @@ import pytest
 from apps.customers.services import customer_create
 from apps.sales.reversals import sale_void
 from apps.sales.services import LineInput, PaymentInput, sale_create
-from tests.ui.conftest import VECTOR_1_TOTAL, text
+from tests.helpers import text
+from tests.vectors import RING_TOTAL as VECTOR_1_TOTAL
 
 REPORTS = ["daily", "products", "categories", "customers", "valuation", "low-stock"]
 

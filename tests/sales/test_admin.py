@@ -3,17 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from apps.accounts.models import User
 from apps.customers.services import customer_create
 from apps.sales.reversals import sale_return
 from apps.sales.services import LineInput, TradeInInput
-
-
-@pytest.fixture
-def admin_client(client_a, shop):
-    user = User.objects.create_superuser("root@shop-a.test", None)
-    client_a.force_login(user)
-    return client_a
 
 
 @pytest.fixture

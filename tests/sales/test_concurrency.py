@@ -22,7 +22,7 @@ from apps.inventory.services import category_create, gold_rate_set, item_create
 from apps.sales.models import InvoiceCounter, Sale
 from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
 from tests.conftest import run_committed
-from tests.sales.conftest import RING
+from tests.vectors import RING
 
 
 @dataclass

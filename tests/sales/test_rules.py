@@ -2,21 +2,13 @@
 checked end to end through sale_create, plus the rule functions alone."""
 from decimal import Decimal
 
-import pytest
 
-from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
 from apps.sales import rules
 from apps.sales.models import Sale
 from apps.sales.services import LineInput, TradeInInput
-from tests.sales.conftest import VECTOR_1_TOTAL
-
-
-def assert_error(code: str, call, *args, **kwargs) -> ApplicationError:
-    with pytest.raises(ApplicationError) as caught:
-        call(*args, **kwargs)
-    assert caught.value.code == code, caught.value.message
-    return caught.value
+from tests.helpers import assert_error
+from tests.vectors import RING_TOTAL as VECTOR_1_TOTAL
 
 
 def overrides_audited(line) -> list[AuditEntry]:

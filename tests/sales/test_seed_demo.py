@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.customers.models import Customer
@@ -94,17 +95,20 @@ def test_seed_demo_needs_a_real_shop(db):
         call_command("seed_demo", shop="no_such_shop", stdout=StringIO())
 
 
-def test_seed_demo_defaults_finish_well_under_a_minute(in_shop_a):
-    import time
-
-    started = time.monotonic()
-    output = seed(in_shop_a)  # --items 500 --customers 200 --sales 100
-    elapsed = time.monotonic() - started
+def test_seed_demo_defaults_make_what_they_say_and_a_rerun_writes_nothing(in_shop_a):
+    """The defaults (--items 500 --customers 200 --sales 100) at full size;
+    how long they take is measured by scripts/bench_seed_demo.py, not here."""
+    output = seed(in_shop_a)
     connection.set_tenant(in_shop_a)
     assert "500 items, 200 customers, 100 sales added" in output
-    assert elapsed < 30, f"seed_demo took {elapsed:.1f}s"
     assert (Item.objects.filter(sku__startswith="DEMO-").count(), Customer.objects.count(), Sale.objects.count()) == (500, 200, 100)
+    first = snapshot()
 
-    started = time.monotonic()
-    assert "0 items, 0 customers, 0 sales added" in seed(in_shop_a)
-    assert time.monotonic() - started < 5
+    with CaptureQueriesContext(connection) as queries:
+        again = seed(in_shop_a)
+    connection.set_tenant(in_shop_a)
+    assert "0 gold rates, 0 items, 0 customers, 0 sales added" in again
+    assert snapshot() == first
+    # Idempotent the cheap way: the second run only reads.
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []

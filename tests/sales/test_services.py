@@ -5,7 +5,6 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry, OutboxEvent
 from apps.customers.services import customer_create
 from apps.inventory.models import StockMovement
@@ -23,18 +22,8 @@ from apps.sales.services import (
     sale_create,
     sale_quote,
 )
-from tests.sales.conftest import VECTOR_1_TOTAL
-
-
-def fresh(obj):
-    return type(obj).objects.get(pk=obj.pk)
-
-
-def assert_error(code: str, call, *args, **kwargs) -> ApplicationError:
-    with pytest.raises(ApplicationError) as caught:
-        call(*args, **kwargs)
-    assert caught.value.code == code, caught.value.message
-    return caught.value
+from tests.helpers import assert_error, fresh
+from tests.vectors import RING_TOTAL as VECTOR_1_TOTAL
 
 
 def outbox(topic: str, sale) -> list[OutboxEvent]:
@@ -205,7 +194,7 @@ def test_a_sold_unique_piece_is_refused_with_a_clear_error(make_item, gold_rate,
 
 def test_items_that_cannot_be_sold_here(make_item, gold_rate, sell, owner, other_branch, category):
     from apps.inventory.services import item_create, item_update
-    from tests.sales.conftest import RING
+    from tests.vectors import RING
 
     elsewhere = item_create(**RING, sku="ELSE-1", category=category, branch=other_branch, actor=owner)
     assert_error("item_not_in_branch", sell, elsewhere, amount=VECTOR_1_TOTAL)

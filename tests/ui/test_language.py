@@ -1,4 +1,4 @@
-from tests.ui.conftest import text
+from tests.helpers import text
 
 
 def test_a_persian_shop_is_right_to_left_with_jalali_dates_and_persian_digits(shop, as_cashier):

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from apps.customers.services import customer_create
 from apps.sales.models import Sale
-from tests.ui.conftest import VECTOR_1_TOTAL, text
+from tests.helpers import text
+from tests.vectors import RING_TOTAL as VECTOR_1_TOTAL
 
 HX = {"HTTP_HX_REQUEST": "true"}
 

@@ -7,11 +7,12 @@ from uuid import UUID
 from django.db.models import Count
 
 from apps.branches.models import Terminal
-from apps.pos_sync.models import Device, ReviewItem
+from apps.pos_sync.models import Device
 from apps.reports.selectors.items import sales_by_product
 from apps.reports.selectors.periods import Period, today
 from apps.reports.selectors.sales import period_sales
 from apps.reports.selectors.stock import low_stock
+from apps.review.models import ReviewItem
 
 TOP_ITEMS = 5
 

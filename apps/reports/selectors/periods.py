@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from apps.reports.services import shop_timezone
+from apps.core.timezones import shop_timezone
 
 
 def local_start(day: date, tz: ZoneInfo | None = None) -> datetime:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dt_time
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -29,11 +28,12 @@ from faker import Faker
 from apps.accounts.models import Role, User
 from apps.branches.models import Branch
 from apps.branches.services import branch_create
+from apps.core.timezones import shop_timezone
 from apps.customers.models import Customer
 from apps.customers.services import customer_create
 from apps.customers.text import normalize_phone
 from apps.inventory.models import Category, GoldRate, Item
-from apps.inventory.pricing import currency_exponent
+from apps.core.money import currency_exponent
 from apps.inventory.services import category_create, gold_rate_set, item_create
 from apps.sales.models import PaymentMethod, Sale
 from apps.sales.services import LineInput, PaymentInput, TradeInInput, sale_create, sale_quote
@@ -139,10 +139,7 @@ class DemoSeeder:
         self.base_rate = BASE_RATE_750.get(self.currency, BASE_RATE_750["USD"])
         self.scale = MONEY_SCALE.get(self.currency, Decimal(1))
         self.now = timezone.now()
-        try:
-            self.zone = ZoneInfo(shop.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.zone = ZoneInfo("UTC")
+        self.zone = shop_timezone(shop)
         self.today = self.now.astimezone(self.zone).date()
 
     def rng(self, *key) -> random.Random:

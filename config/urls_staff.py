@@ -1,0 +1,66 @@
+"""The staff pages of a shop's site. Each app's views.py holds its pages;
+this module only lists them (the apps' urls.py are their REST APIs). It
+lives in config, above every app, so that no app has to import all the
+others; the namespace stays "ui" (templates reverse "ui:<name>")."""
+from django.urls import path
+
+from apps.accounts import views as accounts
+from apps.customers import views as customers
+from apps.inventory import views as inventory
+from apps.pos_sync import views as pos_sync
+from apps.reports import views as reports
+from apps.review import views as review
+from apps.sales import counter_views as counter
+from apps.sales import views as sales
+from apps.tenancy import views as tenancy
+
+app_name = "ui"
+
+urlpatterns = [
+    path("", reports.dashboard, name="dashboard"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password-change"),
+    path("accounts/language/", accounts.language_set, name="language-set"),
+    path("settings/", tenancy.shop_settings, name="shop-settings"),
+    # inventory and the gold rate board
+    path("inventory/", inventory.item_list, name="item-list"),
+    path("inventory/new/", inventory.item_new, name="item-create"),
+    path("inventory/<uuid:item_id>/", inventory.item_detail, name="item-detail"),
+    path("inventory/<uuid:item_id>/edit/", inventory.item_edit, name="item-edit"),
+    path("inventory/<uuid:item_id>/tag/", inventory.item_tag, name="item-tag"),
+    path("gold-rate/", inventory.gold_rate_board, name="gold-rate"),
+    # customers
+    path("customers/", customers.customer_list, name="customer-list"),
+    path("customers/new/", customers.customer_new, name="customer-create"),
+    path("customers/<uuid:customer_id>/", customers.customer_detail, name="customer-detail"),
+    # the counter
+    path("pos/", counter.pos, name="pos"),
+    path("pos/scan/", counter.pos_scan, name="pos-scan"),
+    path("pos/add/", counter.pos_add, name="pos-add"),
+    path("pos/lines/<int:index>/", counter.pos_line, name="pos-line"),
+    path("pos/trade-ins/", counter.pos_trade_in, name="pos-trade-in"),
+    path("pos/trade-ins/<int:index>/remove/", counter.pos_trade_in_remove, name="pos-trade-in-remove"),
+    path("pos/customer/", counter.pos_customer, name="pos-customer"),
+    path("pos/customer/search/", counter.pos_customer_search, name="pos-customer-search"),
+    path("pos/customer/new/", counter.pos_customer_new, name="pos-customer-new"),
+    path("pos/payments/", counter.pos_payment, name="pos-payment"),
+    path("pos/payments/<int:index>/remove/", counter.pos_payment_remove, name="pos-payment-remove"),
+    path("pos/branch/", counter.pos_branch, name="pos-branch"),
+    path("pos/clear/", counter.pos_clear, name="pos-clear"),
+    path("pos/checkout/", counter.pos_checkout, name="pos-checkout"),
+    # sales and invoices
+    path("sales/", sales.sale_list_page, name="sale-list"),
+    path("sales/<uuid:sale_id>/", sales.sale_invoice, name="sale-invoice"),
+    path("sales/<uuid:sale_id>/pdf/", sales.sale_invoice_pdf, name="sale-invoice-pdf"),
+    path("sales/<uuid:sale_id>/void/", sales.sale_void_page, name="sale-void"),
+    # reports
+    path("reports/", reports.report_index, name="report-index"),
+    path("reports/<slug:name>/", reports.report_page, name="report"),
+    # POS sync review queue and terminals
+    path("review/", review.review_list, name="review-list"),
+    path("review/<uuid:review_id>/resolve/", review.review_resolve, name="review-resolve"),
+    path("terminals/", pos_sync.terminal_list_page, name="terminal-list"),
+    path("terminals/<uuid:terminal_id>/code/", pos_sync.terminal_code, name="terminal-code"),
+    path("terminals/<uuid:terminal_id>/revoke/", pos_sync.terminal_revoke, name="terminal-revoke"),
+]

@@ -1,0 +1,20 @@
+"""Review queue fixtures: a real review item opened by a POS push (shop A's
+staff are the suite's shared fixtures)."""
+from decimal import Decimal
+
+import pytest
+
+from apps.review.models import ReviewItem
+from tests.pos_sync.catalogue import ring
+from tests.pos_sync.conftest import enrol_device, pos_client
+from tests.pos_sync.ops import op, push, sale_payload
+
+
+@pytest.fixture
+def conflict(shop, gold_rate):
+    """A real review item: an offline sale priced far below the server's."""
+    device = enrol_device(shop)
+    piece = ring(quantity=2)
+    body = push(pos_client("a", device.token), [op(1, sale_payload([(piece, gold_rate, 1, Decimal("40000000"))]))]).json()
+    assert body["results"][0]["status"] == "applied"
+    return ReviewItem.objects.get(kind="price_mismatch")
