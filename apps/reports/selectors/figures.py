@@ -78,12 +78,16 @@ def sales_by_day(*, start: datetime, end: datetime, tz: ZoneInfo, branch_id: UUI
     return dict(days)
 
 
-def lines_by_item(*, start: datetime, end: datetime, branch_id: UUID | None = None) -> list[dict]:
+ITEM_NAMES = ("item__sku", "item__name", "item__category__name")
+
+
+def lines_by_item(*, start: datetime, end: datetime, branch_id: UUID | None = None, named: bool = False) -> list[dict]:
     """Lines of the sales not voided, by item: lines, pieces, pieces brought
-    back since, net grams and total."""
+    back since, net grams and total (and, `named`, the item's SKU, name and
+    category: `ITEM_NAMES`)."""
     return list(
         SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
-        .values("item_id")
+        .values("item_id", *(ITEM_NAMES if named else ()))
         .annotate(lines=Count("id"), pieces=Sum("quantity"), returned=Sum("returned_quantity"), grams=Sum(LINE_GRAMS),
                   total=Sum("total"))
         .order_by()  # no order: PostgreSQL may hash the groups
