@@ -13,12 +13,11 @@ from apps.review import views as review
 from apps.sales import counter_views as counter
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
-from apps.ui import views as ui
 
 app_name = "ui"
 
 urlpatterns = [
-    path("", ui.dashboard, name="dashboard"),
+    path("", reports.dashboard, name="dashboard"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password-change"),

@@ -24,7 +24,6 @@ from apps.inventory.models import Category, GoldRate, Item
 from apps.inventory.services import category_create, gold_rate_set, item_create, item_update, stock_adjust
 from apps.inventory.validation import HAND_SET_STATUSES
 
-LOW_STOCK_THRESHOLD = 2
 MAX_QUANTITY = 1_000_000
 # Rates shown for every board row, besides the ones the shop set explicitly.
 SHOWN_FINENESSES = (999, 916, 875, 750, 705, 585)
@@ -277,14 +276,16 @@ class ItemLowStockApi(ApiView):
     pagination_class = Pagination
 
     class FilterSerializer(serializers.Serializer):
-        threshold = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, default=LOW_STOCK_THRESHOLD)
+        threshold = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, required=False,
+                                             help_text="Default: the shop's low-stock threshold (its settings).")
 
     @extend_schema(tags=["items"], parameters=[FilterSerializer], responses={200: ItemSerializer(many=True), **ERROR_RESPONSES})
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.item_list_low_stock(filters.validated_data["threshold"]), request, view=self)
+        threshold = filters.validated_data.get("threshold", request.tenant.low_stock_threshold)
+        page = paginator.paginate_queryset(selectors.item_list_low_stock(threshold), request, view=self)
         return paginator.get_paginated_response(ItemSerializer(page, many=True, context=_item_context(request)).data)
 
 

@@ -1,7 +1,4 @@
 """The staff API's dashboard: today at a glance (accounts.view_reports)."""
-from datetime import datetime, time, timedelta
-
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -10,8 +7,9 @@ from apps.core.api import ApiView, require
 from apps.core.fields import money
 from apps.core.schema import ERROR_RESPONSES
 from apps.core.timezones import shop_timezone
-from apps.inventory.apis import LOW_STOCK_THRESHOLD, MAX_QUANTITY
-from apps.reports.selectors import dashboard_stats
+from apps.inventory.apis import MAX_QUANTITY
+from apps.reports.selectors.dashboard import dashboard_stats
+from apps.reports.selectors.periods import Period, today
 from apps.sales.models import PaymentMethod
 
 
@@ -19,13 +17,15 @@ class DashboardApi(ApiView):
     """Today's sales in the shop's time zone (voided ones left out) with
     their total, how they were paid and the best-selling items; the number
     of items at or below the low-stock threshold; sync conflicts and
-    rejected POS operations waiting for a manager."""
+    rejected POS operations waiting for a manager. Today's figures are read
+    from today's sales, never from the daily aggregates."""
 
     permission_classes = [require("accounts.view_reports")]
 
     class FilterSerializer(serializers.Serializer):
         branch = serializers.UUIDField(required=False, help_text="Only this branch's sales and stock.")
-        low_stock_threshold = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, default=LOW_STOCK_THRESHOLD)
+        low_stock_threshold = serializers.IntegerField(
+            min_value=0, max_value=MAX_QUANTITY, required=False, help_text="Default: the shop's low-stock threshold (its settings).")
 
     class OutputSerializer(serializers.Serializer):
         class PaymentMethodSerializer(serializers.Serializer):
@@ -56,15 +56,11 @@ class DashboardApi(ApiView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         zone = shop_timezone(request.tenant)
-        today = timezone.localdate(timezone=zone)
-        start = datetime.combine(today, time.min, tzinfo=zone)
-        threshold = filters.validated_data["low_stock_threshold"]
-        stats = dashboard_stats(
-            start=start, end=datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone),
-            branch_id=filters.validated_data.get("branch"), low_stock_threshold=threshold,
-        )
+        day = today(zone)
+        threshold = filters.validated_data.get("low_stock_threshold", request.tenant.low_stock_threshold)
+        stats = dashboard_stats(period=Period(day, day), branch_id=filters.validated_data.get("branch"), low_stock_threshold=threshold)
         out = {
-            "date": today, "timezone": str(zone), "currency": request.tenant.currency,
+            "date": day, "timezone": str(zone), "currency": request.tenant.currency,
             "sales_count": stats.sales_count, "sales_total": stats.sales_total,
             "by_payment_method": stats.by_payment_method, "top_items": stats.top_items,
             "low_stock_threshold": threshold, "low_stock_count": stats.low_stock_count,

@@ -8,20 +8,19 @@ taken before reading: the last to run read the most recent data.
 """
 import datetime
 from collections.abc import Iterable
-from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from apps.core.models import OutboxEvent
 from apps.core.timezones import shop_timezone  # the current shop's days are the report's days
-from apps.reports.models import DailySales
+from apps.reports.models import DailyCustomerSales, DailyItemSales, DailySales
+from apps.reports.selectors import figures
+from apps.sales.models import Return, Sale
 
 CONSUMER = "daily_sales"
-_ZERO = Decimal(0)
 
 
 def shop_day(moment: datetime.datetime, tz: ZoneInfo | None = None) -> datetime.date:
@@ -38,41 +37,40 @@ def day_bounds(day: datetime.date, tz: ZoneInfo | None = None) -> tuple[datetime
 
 @transaction.atomic
 def daily_sales_recompute(*, branch_id: UUID, day: datetime.date, tz: ZoneInfo | None = None) -> DailySales:
-    from apps.sales.models import Payment, Return, Sale, SaleLine, SaleStatus
-
+    """The (branch, day)'s aggregate rows, all recomputed from the sales
+    tables: its DailySales row, its items' rows, its customers' rows."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                        [f"{connection.schema_name}:daily_sales:{branch_id}:{day.isoformat()}"])
+    tz = tz or shop_timezone()
     start, end = day_bounds(day, tz)
-    sales = Sale.objects.filter(branch_id=branch_id, occurred_at__gte=start, occurred_at__lt=end)
-    kept = sales.exclude(status=SaleStatus.VOIDED)
-    voided = Q(status=SaleStatus.VOIDED)
-    totals = sales.aggregate(n=Count("id", filter=~voided), total=Sum("total", filter=~voided), voided=Count("id", filter=voided))
-    items = SaleLine.objects.filter(sale__in=kept).aggregate(q=Sum("quantity"))["q"] or 0
-    by_payment = {
-        method: str(amount)
-        for method, amount in Payment.objects.filter(sale__in=kept).values("method").annotate(s=Sum("amount"))
-        .order_by("method").values_list("method", "s")
-    }
-    returns = Return.objects.filter(sale__branch_id=branch_id, created_at__gte=start, created_at__lt=end).aggregate(
-        n=Count("id"), s=Sum("refund_total"))
-    gross, refunds = totals["total"] or _ZERO, returns["s"] or _ZERO
+    sums = figures.sales_by_day(start=start, end=end, tz=tz, branch_id=branch_id).get(day) or figures.empty_day()
+    lines = figures.lines_by_item(start=start, end=end, branch_id=branch_id)
     row, _ = DailySales.objects.update_or_create(
         branch_id=branch_id, day=day,
         defaults={
-            "sales_count": totals["n"], "voided_count": totals["voided"], "items_sold": items, "gross_total": gross,
-            "returns_count": returns["n"], "refunds_total": refunds, "net_total": gross - refunds,
-            "by_payment": by_payment, "computed_at": timezone.now(),
+            **{key: sums[key] for key in figures.SALES_SUMS}, "net_total": sums["gross_total"] - sums["refunds_total"],
+            "items_sold": sum(line["pieces"] for line in lines),
+            "by_payment": {method: str(amount) for method, amount in sorted(sums["by_payment"].items())},
+            "payments_count": dict(sorted(sums["payments_count"].items())), "computed_at": timezone.now(),
         },
+    )
+    DailyItemSales.objects.filter(branch_id=branch_id, day=day).delete()
+    DailyItemSales.objects.bulk_create(
+        DailyItemSales(branch_id=branch_id, day=day, **line) for line in lines
+    )
+    DailyCustomerSales.objects.filter(branch_id=branch_id, day=day).delete()
+    DailyCustomerSales.objects.bulk_create(
+        DailyCustomerSales(branch_id=branch_id, day=day, **served)
+        for served in figures.customers_served(start=start, end=end, branch_id=branch_id)
     )
     return row
 
 
 def daily_sales_days_for_events(events: Iterable[OutboxEvent]) -> set[tuple[UUID, datetime.date]]:
     """The (branch, day) pairs sale events touch: a sale's own day (applied,
-    voided) and, for a return, the day it was taken. Two queries a batch."""
-    from apps.sales.models import Return, Sale
-
+    voided) and, for a return, the day it was taken and the day of its sale
+    (whose lines now show pieces returned). Two queries a batch."""
     tz = shop_timezone()
     sale_ids, return_ids = set(), set()
     for event in events:
@@ -84,7 +82,9 @@ def daily_sales_days_for_events(events: Iterable[OutboxEvent]) -> set[tuple[UUID
     pairs = {(branch, shop_day(at, tz)) for branch, at in Sale.objects.filter(pk__in=sale_ids).values_list("branch_id", "occurred_at")}
     pairs |= {
         (branch, shop_day(at, tz))
-        for branch, at in Return.objects.filter(pk__in=return_ids).values_list("sale__branch_id", "created_at")
+        for branch, taken_at, sold_at in Return.objects.filter(pk__in=return_ids)
+        .values_list("sale__branch_id", "created_at", "sale__occurred_at")
+        for at in (taken_at, sold_at)
     }
     return pairs
 

@@ -1,7 +1,8 @@
-"""Reports for managers: on screen, as CSV and as PDF. Each report is built
-once as a table of raw values (Decimals, dates) and then shown localized on
-the page and in the PDF, or written plainly (ASCII digits, ISO dates) to CSV
-so that spreadsheets read it."""
+"""The dashboard, and reports for managers: on screen, as CSV and as PDF.
+Each report is built once as a table of raw values (Decimals, dates) and then
+shown localized on the page and in the PDF, or written plainly (ASCII digits,
+ISO dates) to CSV so that spreadsheets read it. Every figure comes from
+`apps.reports.selectors` (past days from the daily aggregates, today live)."""
 import csv
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -10,6 +11,7 @@ from io import StringIO
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,8 +19,10 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
 from apps.core.money import currency_exponent, quantize_money
-from apps.inventory.selectors import gold_rate_current
-from apps.reports import selectors_ui as data
+from apps.inventory.selectors import gold_rate_current, gold_rate_for_fineness
+from apps.reports.selectors import customers, dashboard as board, items, stock
+from apps.reports.selectors.periods import Period, today
+from apps.reports.selectors.sales import period_sales
 from apps.ui import formatting
 from apps.ui.charts import Chart, chart
 from apps.ui.labels import error_text, label
@@ -27,6 +31,8 @@ from apps.ui.permissions import permission_required
 
 VIEW_REPORTS = "accounts.view_reports"
 DEFAULT_DAYS = 30
+DASHBOARD_FINENESSES = (750, 999, 916, 705)
+DASHBOARD_LOW_STOCK_ROWS = 8
 
 
 @dataclass
@@ -76,31 +82,30 @@ class PeriodForm(forms.Form):
     date_to = forms.DateField(required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
     threshold = forms.IntegerField(required=False, min_value=0, label=gettext_lazy("Stock at or below"))
 
-    def period(self) -> data.Period:
-        today = data.today()
+    def period(self) -> Period:
+        day = today()
         cleaned = self.cleaned_data if self.is_valid() else {}
-        date_to = cleaned.get("date_to") or today
+        date_to = cleaned.get("date_to") or day
         date_from = cleaned.get("date_from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
         if date_from > date_to:
             date_from, date_to = date_to, date_from
-        return data.Period(date_from, date_to)
+        return Period(date_from, date_to)
 
-    def threshold_value(self) -> int:
+    def threshold_value(self, default: int) -> int:
         cleaned = self.cleaned_data if self.is_valid() else {}
         value = cleaned.get("threshold")
-        return 1 if value is None else value
+        return default if value is None else value
 
 
-def _period_text(period: data.Period) -> str:
+def _period_text(period: Period) -> str:
     return f"{formatting.date_text(period.date_from)} – {formatting.date_text(period.date_to)}"
 
 
 def daily_report(form: PeriodForm, shop) -> Report:
     period = form.period()
-    days = data.daily_sales(period)
-    summary = data.sales_summary(period)
+    sales = period_sales(period)
+    days, summary, payments = sales.days, sales.summary, sales.payments
     rows = [[d["day"], d["count"], d["total"], d["tax"], d["discount"], d["refunds"], d["total"] - d["refunds"]] for d in days]
-    payments = data.payments_by_method(period)
     return Report(
         name="daily", title=_("Daily sales"), period_text=_period_text(period),
         columns=[_("Day"), _("Sales"), _("Total"), _("Tax"), _("Discounts"), _("Refunds"), _("Net")],
@@ -115,7 +120,7 @@ def daily_report(form: PeriodForm, shop) -> Report:
 def products_report(form: PeriodForm, shop) -> Report:
     period = form.period()
     rows = [[r["item__sku"], r["item__name"], r["item__category__name"], r["pieces"], r["returned"], r["grams"], r["total"]]
-            for r in data.sales_by_product(period)]
+            for r in items.sales_by_product(period)]
     return Report(
         name="products", title=_("Sales by product"), period_text=_period_text(period),
         columns=[_("SKU"), _("Item"), _("Category"), _("Sold"), _("Returned"), _("Grams"), _("Total")],
@@ -127,7 +132,7 @@ def products_report(form: PeriodForm, shop) -> Report:
 
 def categories_report(form: PeriodForm, shop) -> Report:
     period = form.period()
-    rows = [[r["item__category__name"], r["lines"], r["pieces"], r["grams"], r["total"]] for r in data.sales_by_category(period)]
+    rows = [[r["item__category__name"], r["lines"], r["pieces"], r["grams"], r["total"]] for r in items.sales_by_category(period)]
     return Report(
         name="categories", title=_("Sales by category"), period_text=_period_text(period),
         columns=[_("Category"), _("Lines"), _("Pieces"), _("Grams"), _("Total")],
@@ -140,7 +145,7 @@ def categories_report(form: PeriodForm, shop) -> Report:
 
 def customers_report(form: PeriodForm, shop) -> Report:
     period = form.period()
-    stats = data.customer_analytics(period)
+    stats = customers.customer_analytics(period)
     rows = [[r["customer"].full_name if r["customer"] else "—", r["customer"].phone if r["customer"] else "",
              label("tier", r["customer"].tier_id) if r["customer"] else "", r["purchases"], r["spent"], r["last"].date() if r["last"] else None]
             for r in stats["top"]]
@@ -158,7 +163,7 @@ def customers_report(form: PeriodForm, shop) -> Report:
 
 def valuation_report(form: PeriodForm, shop) -> Report:
     rate = gold_rate_current()
-    stats = data.inventory_valuation(rate)
+    stats = stock.inventory_valuation(rate)
     rows = [[r["fineness"], r["pieces"], r["grams"], r["pure"], r["rate"], r["value"], r["cost"]] for r in stats["rows"]]
     fixed = stats["fixed"]
     summary = [(_("Fixed-price goods"), f'{formatting.number(fixed["pieces"], 0)} · {formatting.money(fixed["value"], shop.currency)}')]
@@ -167,7 +172,7 @@ def valuation_report(form: PeriodForm, shop) -> Report:
     else:
         summary.insert(0, (_("Gold rate"), f"{formatting.money(rate.base_rate, shop.currency)} @ {formatting.localize_digits(rate.base_fineness)} · {formatting.datetime_text(rate.effective_at)}"))
     return Report(
-        name="valuation", title=_("Inventory valuation at today's rate"), period_text=formatting.date_text(data.today()),
+        name="valuation", title=_("Inventory valuation at today's rate"), period_text=formatting.date_text(today()),
         columns=[_("Fineness"), _("Pieces"), _("Net grams"), _("Pure grams"), _("Rate per gram"), _("Gold value"), _("Cost")],
         kinds=["digits", "int", "grams", "grams", "money", "money", "money"], rows=rows,
         footer=[_("Total"), sum(r[1] for r in rows), stats["grams"], stats["pure"], None, stats["gold_value"],
@@ -177,9 +182,8 @@ def valuation_report(form: PeriodForm, shop) -> Report:
 
 
 def low_stock_report(form: PeriodForm, shop) -> Report:
-    threshold = form.threshold_value()
-    items = data.low_stock(threshold)
-    rows = [[i.sku, i.name, i.category.name, i.branch.name, i.fineness, i.quantity] for i in items]
+    threshold = form.threshold_value(default=shop.low_stock_threshold)
+    rows = [[i.sku, i.name, i.category.name, i.branch.name, i.fineness, i.quantity] for i in stock.low_stock(threshold)]
     return Report(
         name="low-stock", title=_("Low stock"), period_text=_("Stock at or below %(n)s") % {"n": formatting.number(threshold, 0)},
         columns=[_("SKU"), _("Item"), _("Category"), _("Branch"), _("Fineness"), _("Quantity")],
@@ -213,7 +217,7 @@ def report_csv(report: Report, currency: str) -> HttpResponse:
     if report.footer:
         writer.writerow([plain(v, k, currency) for v, k in zip(report.footer, report.kinds)])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{report.name}-{data.today().isoformat()}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{report.name}-{today().isoformat()}.csv"'
     return response
 
 
@@ -228,7 +232,7 @@ def report_pdf(report: Report, shop, rtl: bool) -> HttpResponse:
         tables=[table], landscape=len(report.columns) > 5,
     )
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{report.name}-{data.today().isoformat()}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{report.name}-{today().isoformat()}.pdf"'
     return response
 
 
@@ -255,3 +259,33 @@ def report_page(request, name: str):
         "columns": list(zip(report.columns, report.kinds)), "rows": [shown(r) for r in report.rows], "footer": shown(report.footer) if report.footer else None,
         "query": request.GET.urlencode(),
     })
+
+
+@login_required
+def dashboard(request):
+    """What a shop needs to see first thing in the morning: today's sales,
+    the gold rate, the last 30 days, low stock, the terminals."""
+    shop = request.tenant
+    day = today()
+    context = {"shop": shop, "today": day}
+    rate = gold_rate_current()
+    context["gold_rate"] = rate
+    if rate is not None:
+        context["rates"] = [(f, gold_rate_for_fineness(gold_rate=rate, fineness=f)) for f in DASHBOARD_FINENESSES]
+    sales = None
+    if request.user.has_perm("accounts.view_reports"):
+        month = Period(day - timedelta(days=DEFAULT_DAYS - 1), day)
+        month_sales = period_sales(month)
+        sales = month_sales.of_day(day)
+        context["chart"] = chart(
+            [(formatting.short_date(d["day"]), d["total"], formatting.money(d["total"], shop.currency)) for d in month_sales.days]
+        )
+        context["top_items"] = items.sales_by_product(month, limit=5)
+        context["low_stock"] = list(stock.low_stock(shop.low_stock_threshold)[:DASHBOARD_LOW_STOCK_ROWS])
+    elif request.user.has_perm("accounts.sell"):
+        sales = period_sales(Period(day, day))
+    if sales is not None:
+        context["summary"], context["payments"] = sales.summary, sales.payments
+    if request.user.has_perm("accounts.manage_terminals") or request.user.has_perm("accounts.resolve_review"):
+        context["terminals"], context["open_reviews"] = board.terminal_status()
+    return render(request, "reports/dashboard.html", context)

@@ -5,6 +5,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
+LOW_STOCK_THRESHOLD_DEFAULT = 2
+LOW_STOCK_THRESHOLD_MAX = 10_000
+
 
 class Tenant(TenantMixin):
     class Status(models.TextChoices):
@@ -56,6 +59,13 @@ class Tenant(TenantMixin):
     rounding_increment = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     rounding_mode = models.CharField(max_length=8, choices=RoundingMode.choices, default=RoundingMode.NEAREST)
     price_tolerance_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
+    # One reorder point for the dashboard, the low-stock report and the API.
+    # 2 warns while a piece is still left to sell (at 1 the warning comes
+    # with the last piece), and is what the API has always answered.
+    low_stock_threshold = models.PositiveSmallIntegerField(
+        default=LOW_STOCK_THRESHOLD_DEFAULT, validators=[MaxValueValidator(LOW_STOCK_THRESHOLD_MAX)],
+        help_text="Restockable items at or below this quantity are low on stock.",
+    )
 
     auto_create_schema = True
 
@@ -64,6 +74,8 @@ class Tenant(TenantMixin):
             models.CheckConstraint(condition=models.Q(vat_percent__gte=0, vat_percent__lte=100), name="tenant_vat_percent_range"),
             models.CheckConstraint(condition=models.Q(profit_percent__gte=0, profit_percent__lte=100), name="tenant_profit_percent_range"),
             models.CheckConstraint(condition=models.Q(rounding_increment__gte=0), name="tenant_rounding_increment_non_negative"),
+            models.CheckConstraint(condition=models.Q(low_stock_threshold__lte=LOW_STOCK_THRESHOLD_MAX),
+                                   name="tenant_low_stock_threshold_range"),
         ]
 
     def __str__(self):

@@ -14,7 +14,7 @@ from apps.accounts.services import language_check, user_create
 from apps.branches.services import branch_create
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_record
-from apps.tenancy.models import Domain, Tenant
+from apps.tenancy.models import LOW_STOCK_THRESHOLD_MAX, Domain, Tenant
 
 TEMPLATE_SCHEMA = "zargar_template"
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -188,6 +188,26 @@ def shop_update(*, tenant: Tenant, **changes) -> Tenant:
     if changes:
         tenant.save(update_fields=list(changes))
     return tenant
+
+
+@transaction.atomic
+def shop_low_stock_threshold_set(*, shop: Tenant, actor, threshold: int) -> Tenant:
+    """The quantity at or below which a restockable item is low on stock,
+    for the dashboard, the low-stock report and the API. The tenant row
+    lives in the public schema; the audit entry in the shop's."""
+    if not actor.has_perm("accounts.manage_shop"):
+        raise ApplicationError("permission_denied", "You may not change the shop's settings.", status=403)
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or not 0 <= threshold <= LOW_STOCK_THRESHOLD_MAX:
+        raise ApplicationError("invalid_low_stock_threshold", f"The low-stock threshold must be a whole number from 0 to {LOW_STOCK_THRESHOLD_MAX}.")
+    before = shop.low_stock_threshold
+    if before == threshold:
+        return shop
+    Tenant.objects.filter(pk=shop.pk).update(low_stock_threshold=threshold)
+    shop.low_stock_threshold = threshold
+    if getattr(connection, "tenant", None) is not None and connection.schema_name == shop.schema_name:
+        audit_record(actor=actor, action="tenancy.shop_low_stock_threshold_set", obj=shop,
+                     before={"low_stock_threshold": before}, after={"low_stock_threshold": threshold})
+    return shop
 
 
 def shop_suspend(*, tenant: Tenant) -> Tenant:

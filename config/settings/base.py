@@ -161,6 +161,9 @@ CACHES = {
         },
     }
 }
+# The reports keep their sums over whole past days in the cache this long,
+# under a version of those days (apps/reports/selectors/daily.py); 0: never.
+REPORTS_CACHE_SECONDS = env("REPORTS_CACHE_SECONDS", 3600, int)
 
 # --------------------------------------------------------------------------
 # Authentication
