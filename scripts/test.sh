@@ -8,4 +8,9 @@ scripts/browser.sh  # Debian's Chromium for tests/browser, when missing
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" = 5 ]; then echo "[test] no test was collected: failing" >&2; fi
+# Who may import whom: the contracts in .importlinter (docs/architecture.md).
+if ! .venv/bin/lint-imports --no-cache; then
+  echo "[test] an import contract is broken (.importlinter)" >&2
+  [ "$status" = 0 ] && status=1
+fi
 exit "$status"
