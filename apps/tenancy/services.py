@@ -147,7 +147,7 @@ def shop_create(
 # schema and the template flag never change).
 SHOP_SETTINGS = (
     "name", "currency", "language", "timezone", "tax_regime", "vat_percent", "profit_percent",
-    "rounding_increment", "rounding_mode", "price_tolerance_percent",
+    "rounding_increment", "rounding_mode", "price_tolerance_percent", "low_stock_threshold",
 )
 
 

@@ -7,6 +7,7 @@ from django_tenants.utils import schema_exists
 from apps.accounts.models import Role, User
 from apps.branches.models import Branch
 from apps.tenancy.models import Domain, Tenant
+from apps.tenancy.services import SHOP_SETTINGS
 from tests.conftest import PASSWORD
 
 
@@ -17,8 +18,7 @@ def shop_form(**overrides) -> dict:
 
 
 def settings_form(shop: Tenant, **overrides) -> dict:
-    fields = ("name", "status", "currency", "language", "timezone", "tax_regime", "vat_percent", "profit_percent",
-              "rounding_increment", "rounding_mode", "price_tolerance_percent")
+    fields = ("status", *SHOP_SETTINGS)
     inline = {"domains-TOTAL_FORMS": "0", "domains-INITIAL_FORMS": "0"}  # the (read-only) domains' management form
     return {field: getattr(shop, field) for field in fields} | inline | overrides
 
@@ -52,10 +52,12 @@ def test_a_shop_the_service_refuses_is_a_form_error(operator_client, shop_a, ove
 
 def test_changing_a_shops_settings_goes_through_the_service(operator_client, shop_a):
     response = operator_client.post(f"/admin/tenancy/tenant/{shop_a.pk}/change/",
-                                    settings_form(shop_a, vat_percent="9.00", timezone="Asia/Dubai", schema_name="hacked"))
+                                    settings_form(shop_a, vat_percent="9.00", timezone="Asia/Dubai", low_stock_threshold=5,
+                                                  schema_name="hacked"))
     assert response.status_code == 302, response.content.decode()[:3000]
     shop = Tenant.objects.get(pk=shop_a.pk)
-    assert (str(shop.vat_percent), shop.timezone, shop.schema_name) == ("9.00", "Asia/Dubai", shop_a.schema_name)
+    assert (str(shop.vat_percent), shop.timezone, shop.low_stock_threshold, shop.schema_name) == (
+        "9.00", "Asia/Dubai", 5, shop_a.schema_name)
 
 
 def test_a_bad_setting_is_a_form_error(operator_client, shop_a):
