@@ -81,17 +81,19 @@ def sales_by_day(*, start: datetime, end: datetime, tz: ZoneInfo, branch_id: UUI
 ITEM_NAMES = ("item__sku", "item__name", "item__category__name")
 
 
-def lines_by_item(*, start: datetime, end: datetime, branch_id: UUID | None = None, named: bool = False) -> list[dict]:
+def lines_by_item(*, start: datetime, end: datetime, branch_id: UUID | None = None, named: bool = False,
+                  order: tuple[str, ...] = (), limit: int | None = None) -> list[dict]:
     """Lines of the sales not voided, by item: lines, pieces, pieces brought
     back since, net grams and total (and, `named`, the item's SKU, name and
-    category: `ITEM_NAMES`)."""
-    return list(
+    category: `ITEM_NAMES`); the first `limit` in `order` if asked."""
+    rows = (
         SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
         .values("item_id", *(ITEM_NAMES if named else ()))
         .annotate(lines=Count("id"), pieces=Sum("quantity"), returned=Sum("returned_quantity"), grams=Sum(LINE_GRAMS),
                   total=Sum("total"))
-        .order_by()  # no order: PostgreSQL may hash the groups
+        .order_by(*order)  # none by default: PostgreSQL may hash the groups
     )
+    return list(rows[:limit] if limit else rows)
 
 
 def customers_served(*, start: datetime, end: datetime, branch_id: UUID | None = None) -> list[dict]:

@@ -13,6 +13,7 @@ ZERO = Decimal(0)
 _SUMS = ("lines", "pieces", "returned", "grams", "total")
 # How products rank: by total, or by pieces then total; then by SKU.
 _RANKS = {"total": lambda sums: (-sums["total"],), "pieces": lambda sums: (-sums["pieces"], -sums["total"])}
+_ORDERS = {"total": ("-total", "item__sku"), "pieces": ("-pieces", "-total", "item__sku")}
 
 
 def _sums_by_item(period: Period, branch_id: UUID | None) -> tuple[dict[UUID, dict], dict[UUID, dict]]:
@@ -54,6 +55,10 @@ def items_in_period(period: Period, *, branch_id: UUID | None = None) -> list[di
 def sales_by_product(period: Period, *, limit: int | None = None, branch_id: UUID | None = None, by: str = "total") -> list[dict]:
     """Items by total (or by pieces), highest first, then by SKU. With a
     limit only the items that can make it (ties included) are looked up."""
+    split = period_split(period)
+    if limit and split.closed is None:  # today alone: PostgreSQL ranks and cuts
+        return figures.lines_by_item(start=split.live[0], end=split.live[1], branch_id=branch_id, named=True,
+                                     order=_ORDERS[by], limit=limit)
     rank = _RANKS[by]
     by_item, names = _sums_by_item(period, branch_id)
     ranked = sorted(by_item.items(), key=lambda pair: rank(pair[1]))
