@@ -25,7 +25,6 @@ import re
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
@@ -43,7 +42,7 @@ django.setup()
 
 import httpx  # noqa: E402
 from bench_history import sales_seed  # noqa: E402
-from bench_sync import percentile, port_free, schema_vacuum  # noqa: E402
+from bench_sync import gunicorn_start, percentile, schema_vacuum  # noqa: E402
 from django.db import connection  # noqa: E402
 
 import logging  # noqa: E402
@@ -165,30 +164,6 @@ def history_prepare(shop, *, sales: int, days: int, cashier_id: int) -> dict:
     return facts
 
 
-def gunicorn_start(*, code: Path, port: int, workers: int, extra_env: dict) -> subprocess.Popen:
-    if not port_free(port):
-        raise SystemExit(f"port {port} is busy (a server left from an earlier run?); pass --port")
-    env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": ".localhost,localhost,127.0.0.1", "SECURE_SSL_REDIRECT": "0", "THROTTLE_USER": "1000000/min",
-        "THROTTLE_AUTH": "1000/min", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(code), **extra_env,
-    }
-    process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--no-control-socket", "--log-level", "warning"],
-        cwd=code, env=env, start_new_session=True,
-    )
-    for _ in range(150):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "localhost"}, timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
 def cookies_of(response: httpx.Response) -> dict[str, str]:
     """The cookies a response sets (read by hand: they are Secure, and the
     bench speaks plain HTTP to gunicorn behind a pretend TLS proxy)."""
@@ -248,7 +223,7 @@ def serve_and_measure(args, *, setups: dict[str, dict], email: str, password: st
     try:
         for n, (name, extra_env) in enumerate(setups.items()):
             port = args.port + n
-            servers.append(gunicorn_start(code=Path(args.code), port=port, workers=args.workers, extra_env=extra_env))
+            servers.append(gunicorn_start(port, args.workers, code=Path(args.code), extra_env=extra_env))
             client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
                                   headers={"Host": args.domain, "X-Forwarded-Proto": "https"})
             session, bearer = staff_sessions(client, domain=args.domain, email=email, password=password)

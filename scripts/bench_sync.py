@@ -127,7 +127,10 @@ def port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def gunicorn_start(port: int, workers: int, threads: int) -> subprocess.Popen:
+def gunicorn_start(port: int, workers: int, threads: int = 1, *, code: Path = ROOT, extra_env: dict | None = None) -> subprocess.Popen:
+    """gunicorn with production settings serving the code in `code` (another
+    checkout for an A/B), throttles opened wide for a benchmark; returns once
+    /healthz answers."""
     if not port_free(port):
         raise SystemExit(f"port {port} is busy (a server left from an earlier run?); pass --port")
     env = {
@@ -138,17 +141,20 @@ def gunicorn_start(port: int, workers: int, threads: int) -> subprocess.Popen:
         "SECURE_SSL_REDIRECT": "0",
         "THROTTLE_USER": "1000000/min",
         "THROTTLE_ENROLL": "1000000/min",
+        "THROTTLE_AUTH": "1000/min",
         "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(code),
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread" if threads > 1 else "sync",
          "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        cwd=code, env=env, start_new_session=True,
     )
     import httpx
 
-    for _ in range(100):
+    for _ in range(150):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "localhost"}, timeout=1).status_code == 200:
                 return process
