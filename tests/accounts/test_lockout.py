@@ -45,6 +45,10 @@ def test_behind_a_proxy_an_attacker_locks_only_himself(in_shop_a, settings):
     locked = obtain(PASSWORD, proxy, attacker)
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "account_locked"
     assert int(locked["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
+    # Hammering on while locked out counts nothing, so it delays nobody else.
+    for _ in range(settings.LOGIN_DELAY_AFTER_FAILURES):
+        assert obtain("wrong", proxy, attacker).status_code == 429
+    assert failures_of(MANAGER) == settings.AXES_FAILURE_LIMIT
     # The manager comes through the same ingress, from her own address.
     assert set(obtain(PASSWORD, proxy, manager).json()) == {"access", "refresh"}
     # The same on the web login form.
