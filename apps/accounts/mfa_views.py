@@ -146,7 +146,7 @@ def _code_action(request, action):
 @require_POST
 @login_required
 def mfa_disable(request):
-    _, refused = _code_action(request, mfa.mfa_disable)
+    _removed, refused = _code_action(request, mfa.mfa_disable)
     if refused is not None:
         return refused
     messages.success(request, _("Two-step sign-in is off."))
