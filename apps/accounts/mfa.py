@@ -201,8 +201,19 @@ def mfa_reset(*, user: User, actor: User) -> None:
     _mfa_remove(user=user, actor=actor)
 
 
-def _mfa_remove(*, user: User, actor: User) -> None:
+@transaction.atomic
+def mfa_operator_reset(*, user: User) -> bool:
+    """A platform operator clears a user's MFA (the only owner lost the phone
+    and the recovery codes); the audit entry has no actor. False: it was off."""
+    if not mfa_enabled(user):
+        return False
+    _mfa_remove(user=user, actor=None)
+    return True
+
+
+def _mfa_remove(*, user: User, actor: User | None) -> None:
     MfaDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
-    audit_record(actor=actor, action="accounts.mfa_disable" if actor.pk == user.pk else "accounts.mfa_reset", obj=user,
-                 before={"mfa": True}, after={"mfa": False})
+    by_self = actor is not None and actor.pk == user.pk
+    audit_record(actor=actor, action="accounts.mfa_disable" if by_self else "accounts.mfa_reset", obj=user,
+                 before={"mfa": True}, after={"mfa": False}, note="" if actor is not None else "by a platform operator")

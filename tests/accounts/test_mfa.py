@@ -274,3 +274,17 @@ def test_a_secret_of_shop_a_does_not_work_in_shop_b(shop, shop_b, manager):
 def test_the_pages_need_their_step(shop, path):
     response = Client(HTTP_HOST=SHOPS["a"]["domain"]).get(path)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_an_operator_clears_the_only_owners(shop, owner):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    enable(owner)
+    out = StringIO()
+    call_command("mfa_reset", shop=SHOPS["a"]["domain"], email="OWNER@shop-a.test", stdout=out)
+    connection.set_tenant(shop)
+    assert "cleared" in out.getvalue() and not MfaDevice.objects.filter(user=owner).exists()
+    entry = AuditEntry.objects.get(action="accounts.mfa_reset", object_id=str(owner.pk))
+    assert entry.actor is None and entry.note == "by a platform operator"
