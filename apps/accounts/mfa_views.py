@@ -91,8 +91,11 @@ def mfa_page(request):
     """Set up (when off) or manage (when on) the user's own two-step sign-in."""
     user = request.user
     if mfa.mfa_enabled(user):
+        renew_form, off_form = CodeForm(auto_id="renew_%s"), CodeForm(auto_id="off_%s")
+        for form in (renew_form, off_form):
+            form.fields["code"].widget.attrs.pop("autofocus")  # a status page: nothing to type first
         return render(request, "accounts/mfa.html", {
-            "device": user.mfa_device, "codes_left": mfa.recovery_codes_left(user), "form": CodeForm(),
+            "device": user.mfa_device, "codes_left": mfa.recovery_codes_left(user), "renew_form": renew_form, "off_form": off_form,
         })
     secret = request.session.get(SETUP_SECRET) or mfa.secret_new()
     request.session[SETUP_SECRET] = secret
