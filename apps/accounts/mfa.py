@@ -67,12 +67,16 @@ def provisioning_uri(*, secret: str, user, issuer: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
+# A Persian keyboard types Persian (or Arabic-Indic) digits; the app shows ASCII ones.
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
+
+
 def _normalized(code: str) -> str:
-    return "".join((code or "").split()).replace("-", "").lower()[:OTP_MAX_LENGTH]
+    return "".join(str(code or "").split()).replace("-", "").lower().translate(_DIGITS)[:OTP_MAX_LENGTH]
 
 
 def _is_totp(code: str) -> bool:
-    return len(code) == 6 and code.isdigit()
+    return len(code) == 6 and code.isascii() and code.isdigit()
 
 
 def _totp_step(secret: str, code: str, at: datetime | None = None) -> int | None:

@@ -16,7 +16,9 @@ from rest_framework_simplejwt.serializers import (
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from apps.accounts.mfa import OTP_MAX_LENGTH, mfa_login_check
+from apps.accounts.mfa import OTP_MAX_LENGTH, mfa_enrolment_required, mfa_login_check
+from apps.accounts.models import User
+from apps.core.errors import ApplicationError
 
 SHOP_CLAIM = "shop"
 
@@ -63,6 +65,20 @@ class ShopTokenObtainSerializer(TokenObtainPairSerializer):
 
 class ShopTokenRefreshSerializer(TokenRefreshSerializer):
     token_class = ShopRefreshToken
+
+    def validate(self, attrs):
+        """Once the shop requires MFA, a refresh token issued before gives an
+        owner or manager without it no new tokens (checked only then)."""
+        if getattr(connection.tenant, "mfa_required", False):
+            try:
+                user_id = self.token_class(attrs["refresh"]).payload.get(api_settings.USER_ID_CLAIM)
+            except TokenError:
+                user_id = None  # refused below, as always
+            user = User.objects.filter(pk=user_id).first() if user_id else None
+            if user is not None and mfa_enrolment_required(user=user, shop=connection.tenant):
+                raise ApplicationError("mfa_enrolment_required", "The shop requires two-step sign-in: set it up on the staff site first.",
+                                       status=403)
+        return super().validate(attrs)
 
 
 class ShopTokenBlacklistSerializer(TokenBlacklistSerializer):

@@ -112,6 +112,15 @@ def test_the_login_asks_for_the_code_after_the_password(shop, manager):
     assert c.get("/").status_code == 200
 
 
+def test_persian_digits_are_read_and_other_digits_refused_without_an_error(shop, manager):
+    totp, _ = enable(manager)
+    code = next_code(totp)
+    c, _ = password_login()
+    assert c.post("/accounts/login/verify/", {"code": "߁߂߃߄߅߆"}).status_code == 200  # NKo digits: not a code
+    persian = code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert c.post("/accounts/login/verify/", {"code": persian}).status_code == 302
+
+
 def test_a_code_is_taken_once(shop, manager):
     totp, _ = enable(manager)
     code = next_code(totp)

@@ -113,3 +113,14 @@ def test_a_secret_of_shop_a_does_not_work_in_shop_b(shop, shop_b, manager):
     assert error_code(obtain(key="b", otp=next_code(totp_a))) == "mfa_invalid"
     assert obtain(key="b", otp=next_code(totp_b)).status_code == 200
     assert obtain(key="a", otp=codes_a[0]).status_code == 200  # shop A's code was not used up by the tries on B
+
+
+def test_a_refresh_token_from_before_the_requirement_gives_no_new_tokens(shop, owner, manager):
+    refresh = obtain().json()["refresh"]
+    enable(owner)
+    shop_mfa_required_set(shop=shop, actor=owner, required=True)
+    client = APIClient(HTTP_HOST=SHOPS["a"]["domain"])
+    refused = client.post("/api/v1/auth/token/refresh/", {"refresh": refresh}, format="json")
+    assert refused.status_code == 403 and error_code(refused) == "mfa_enrolment_required" and "access" not in refused.json()
+    enable(manager)
+    assert client.post("/api/v1/auth/token/refresh/", {"refresh": refresh}, format="json").status_code == 200
