@@ -90,7 +90,7 @@ def _totp_step(secret: str, code: str, at: datetime | None = None) -> int | None
 
 
 def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --------------------------------------------------------------------------
