@@ -9,11 +9,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError
 from apps.core.schema import ERROR_RESPONSES
 from apps.pos_sync import selectors
 from apps.pos_sync.authentication import DeviceAuthentication, IsDevice
 from apps.pos_sync.cursor import cursor_encode
+from apps.pos_sync.enrollment_limits import enrollment_attempt_check, enrollment_failure_record
 from apps.pos_sync.envelope import envelope_parse
 from apps.pos_sync.pull import pull_page
 from apps.pos_sync.push import push_apply
@@ -36,9 +38,11 @@ class PosApiView(APIView):
 
 
 class EnrollApi(APIView):
+    """Failed attempts are limited per client and per code (enrollment_limits);
+    successful enrolments are not counted."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_scope = "enroll"
 
     class InputSerializer(serializers.Serializer):
         enrollment_code = serializers.CharField(max_length=64)
@@ -57,12 +61,19 @@ class EnrollApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enrolled = device_enroll(
-            code=data.validated_data["enrollment_code"],
-            name=data.validated_data["name"],
-            fingerprint=data.validated_data["fingerprint"],
-            app_version=data.validated_data["app_version"],
-        )
+        attempt = {"client": client_ip(request), "code": data.validated_data["enrollment_code"]}
+        enrollment_attempt_check(**attempt)
+        try:
+            enrolled = device_enroll(
+                code=data.validated_data["enrollment_code"],
+                name=data.validated_data["name"],
+                fingerprint=data.validated_data["fingerprint"],
+                app_version=data.validated_data["app_version"],
+            )
+        except ApplicationError as exc:
+            if exc.code == "enrollment_code_invalid":
+                enrollment_failure_record(**attempt)
+            raise
         terminal = enrolled.device.terminal
         body = {
             "device_id": enrolled.device.id,

@@ -6,6 +6,7 @@ with a default that is safe on a developer's laptop. The environment modules
 (local, test, production) only change what must differ.
 """
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -191,8 +192,30 @@ AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT", 5, int)
 AXES_COOLOFF_TIME = timedelta(minutes=env("AXES_COOLOFF_MINUTES", 15, int))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lockout are not counted: a locked-out client
+# hammering on must not add to the user's failures across clients (below).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.attempt_username"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_HANDLER = "apps.accounts.lockout.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "apps.core.clientip.client_ip"
+# Lockout is per user *and* client (above). Across all clients a user's
+# failures earn only a short delay, never a lockout: after this many (twice
+# what one client may have), each attempt waits the delay after the last
+# failure, doubled per further failure, capped.
+LOGIN_DELAY_AFTER_FAILURES = env("LOGIN_DELAY_AFTER_FAILURES", 10, int)
+LOGIN_DELAY_SECONDS = env("LOGIN_DELAY_SECONDS", 2, int)
+LOGIN_DELAY_MAX_SECONDS = env("LOGIN_DELAY_MAX_SECONDS", 30, int)
+# The client's address (apps.core.clientip), which throttles and the lockout
+# key on: REMOTE_ADDR, unless this many proxies that append to
+# X-Forwarded-For stand in front (the ingress: 1). With networks set, only
+# peers in them may forward for others.
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT", 0, int)
+TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", "")
+try:
+    [ip_network(cidr, strict=False) for cidr in TRUSTED_PROXY_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS: {exc}") from exc
 
 # --------------------------------------------------------------------------
 # REST framework
@@ -208,17 +231,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
-    # Throttle counters live in Redis through the cache, tenant-prefixed.
+    # Throttle counters live in Redis through the cache, tenant-prefixed,
+    # keyed on the client address of apps.core.clientip.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "apps.core.throttling.AnonRateThrottle",
+        "apps.core.throttling.UserRateThrottle",
+        "apps.core.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", "120/min"),
         "user": env("THROTTLE_USER", "3000/min"),
         "auth": env("THROTTLE_AUTH", "20/min"),
-        "enroll": env("THROTTLE_ENROLL", "10/min"),
     },
 }
 
@@ -261,6 +284,11 @@ POS_MAX_BODY_BYTES = env("POS_MAX_BODY_BYTES", 1048576, int)
 POS_MAX_OFFLINE_HOURS = env("POS_MAX_OFFLINE_HOURS", 72, int)
 # How long a push waits for a row lock before answering `retry`.
 POS_LOCK_TIMEOUT = env("POS_LOCK_TIMEOUT", "5s")
+# Failed enrolments (unknown, used or expired codes) allowed per client
+# address and per code tried, within the window; successful ones are free.
+POS_ENROLL_FAILURES_PER_CLIENT = env("POS_ENROLL_FAILURES_PER_CLIENT", 20, int)
+POS_ENROLL_FAILURES_PER_CODE = env("POS_ENROLL_FAILURES_PER_CODE", 5, int)
+POS_ENROLL_FAILURE_WINDOW_SECONDS = env("POS_ENROLL_FAILURE_WINDOW_SECONDS", 900, int)
 DATA_UPLOAD_MAX_MEMORY_SIZE = POS_MAX_BODY_BYTES + 65536
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
