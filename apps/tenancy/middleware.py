@@ -1,5 +1,6 @@
 """Host routing: picks the shop's schema from the host name, first of all."""
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django_tenants.middleware.main import TenantMainMiddleware
@@ -18,6 +19,10 @@ class ShopMiddleware(TenantMainMiddleware):
             connection.set_schema_to_public()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             return None
+        try:
+            request.get_host()
+        except DisallowedHost:  # django-tenants would answer an empty HTML 404, also under /api/
+            return not_found(request, "No shop at this address.")
         response = super().process_request(request)
         if response is not None:
             return response

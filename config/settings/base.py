@@ -140,6 +140,9 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# PostgreSQL unreachable: every endpoint answers 503 temporarily_unavailable
+# with this Retry-After (apps/core/unavailable.py).
+DATABASE_RETRY_AFTER_SECONDS = env("DATABASE_RETRY_AFTER_SECONDS", 5, int)
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
