@@ -7,9 +7,13 @@ lookup, sessions, authentication, axes) into a call of the URL conf's
 API views to apps.core.exception_handler. Both ask `database_unavailable` and
 answer with `database_unavailable_response`, so the body is the same
 wherever the database went away. The health checks answer on their own
-(apps.core.views.readyz)."""
+(apps.core.views.readyz).
+
+Once PostgreSQL is back, the next request works: Django closes a
+connection that raised at the end of its request, and the connection
+health check (CONN_HEALTH_CHECKS, config/settings/base.py) replaces one that
+broke while its thread was idle before it is used."""
 from django.conf import settings
-from django.db import DatabaseError, connections
 from django.db import InterfaceError as DjangoInterfaceError
 from django.db import OperationalError as DjangoOperationalError
 from django.http import HttpResponse
@@ -40,21 +44,9 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return False
 
 
-def connections_drop() -> None:
-    """Closes this thread's database connections: one that broke would
-    otherwise be kept (CONN_MAX_AGE) and fail the next requests even after
-    PostgreSQL is back; the next query opens a fresh one."""
-    for conn in connections.all(initialized_only=True):
-        try:
-            conn.close()
-        except DatabaseError:  # it was broken; Django has let go of it all the same
-            pass
-
-
 def database_unavailable_response(request):
     """JSON under /api/, a short page in the browser's language elsewhere
     (the user's own setting is in the database that is down)."""
-    connections_drop()
     retry_after = {"Retry-After": str(settings.DATABASE_RETRY_AFTER_SECONDS)}
     if request.path.startswith("/api/"):
         return error_response("temporarily_unavailable", MESSAGE, status=503, headers=retry_after)
