@@ -1,10 +1,9 @@
 """django-axes hooks: which name a login attempt is counted against, and
 what a locked-out user sees (JSON on the API, a page elsewhere)."""
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
 
-from apps.core.errors import error_body
+from apps.core.errors import error_response
 
 
 def attempt_username(request, credentials) -> str:
@@ -24,5 +23,5 @@ def _minutes() -> int:
 def lockout_response(request, original_response=None, credentials=None):
     message = f"Too many failed logins. Try again in {_minutes()} minutes."
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("account_locked", message), status=429)
+        return error_response("account_locked", message, status=429)
     return render(request, "accounts/locked.html", {"minutes": _minutes()}, status=429)

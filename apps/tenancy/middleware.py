@@ -2,10 +2,10 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from apps.core.errors import error_body
+from apps.core.errors import error_response
 from apps.core.views import not_found
 
 # Answered on every host, before any database access, so that they still
@@ -42,7 +42,7 @@ class ShopMiddleware(TenantMainMiddleware):
 def shop_suspended(request):
     message = "This shop is suspended. Contact the platform operator."
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("shop_suspended", message), status=403)
+        return error_response("shop_suspended", message, status=403)
     return HttpResponse(
         f"<!doctype html><title>Shop suspended</title><h1>Shop suspended</h1><p>{message}</p>"
         "<!-- error code: shop_suspended -->",

@@ -39,6 +39,14 @@ def test_an_api_object_that_does_not_exist_is_the_same_404(owner_a):
     assert json.loads(response.content)["error"]["code"] == "not_found"
 
 
+def test_a_suspended_shop_answers_the_same_body(shop_a):
+    shop_a.status = shop_a.Status.SUSPENDED
+    shop_a.save()
+    response = Client(HTTP_HOST="shop-a.localhost").get("/api/v1/items/")
+    assert response.status_code == 403
+    assert_error_body(response, "shop_suspended")
+
+
 def test_pages_keep_html_404(db):
     response = Client(HTTP_HOST="shop-a.localhost").get("/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
