@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.ui.middleware.ShopLocaleMiddleware",  # the shop's (or user's) language and time zone
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.accounts.middleware.MfaEnrolmentMiddleware",  # a shop requiring MFA: owners and managers enrol first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its response
 ]
