@@ -8,10 +8,9 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Max, Sum
-from django.http import JsonResponse
 from django.shortcuts import render
 
-from apps.core.errors import error_body
+from apps.core.errors import error_response
 
 
 def attempt_username(request, credentials) -> str:
@@ -35,7 +34,7 @@ def lockout_response(request, original_response=None, credentials=None):
     else:
         code, message, wait = "account_locked", f"Too many failed logins. Try again in {_minutes()} minutes.", _minutes() * 60
     if request.path.startswith("/api/"):
-        response = JsonResponse(error_body(code, message), status=429)
+        response = error_response(code, message, status=429)
     else:
         response = render(request, "accounts/locked.html", {"code": code, "minutes": _minutes(), "seconds": delay}, status=429)
     response["Retry-After"] = str(wait)

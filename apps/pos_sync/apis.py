@@ -1,6 +1,5 @@
 """POS API v1 (docs/sync-protocol.md): enrolment, status, pull, push."""
 from django.conf import settings
-from django.db import OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -134,11 +133,8 @@ class PushApi(PosApiView):
         if length.isdigit() and int(length) > settings.POS_MAX_BODY_BYTES:
             raise ApplicationError("payload_too_large", f"The body is over {settings.POS_MAX_BODY_BYTES} bytes; send fewer operations.", status=413)
         batch_id, operations = envelope_parse(request.body)
-        try:
-            outcome = push_apply(device_id=request.auth.pk, shop=request.tenant, operations=operations)
-        except OperationalError as exc:  # the database went away mid-push: nothing was written
-            raise ApplicationError("temporarily_unavailable", "The server cannot record operations right now; retry.",
-                                   status=503, headers={"Retry-After": "5"}) from exc
+        # The database going away mid-push is a 503 with Retry-After (apps.core.unavailable): nothing was written.
+        outcome = push_apply(device_id=request.auth.pk, shop=request.tenant, operations=operations)
         return Response({
             "batch_id": str(batch_id) if batch_id else None,
             "results": outcome.results,

@@ -137,11 +137,16 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Database and cache
 # --------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zargar")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env("DB_CONN_MAX_AGE", 60, int))}
+# Health checks: a kept connection that broke (PostgreSQL restarted) is
+# replaced at its first use in a request, instead of failing that request.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env("DB_CONN_MAX_AGE", 60, int), conn_health_checks=True)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# PostgreSQL unreachable: every endpoint answers 503 temporarily_unavailable
+# with this Retry-After (apps/core/unavailable.py).
+DATABASE_RETRY_AFTER_SECONDS = env("DATABASE_RETRY_AFTER_SECONDS", 5, int)
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
