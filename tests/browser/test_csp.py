@@ -141,12 +141,15 @@ def test_the_counter_sells_under_the_policy(watch):
     expect(lines).to_have_count(2)
     lines.nth(1).locator("button[name=action][value=remove]").click()
     expect(lines).to_have_count(1)
+    scan = page.locator("#scan-code")
+    expect(scan).to_be_focused()  # the swapped-in counter has settled (app.js put the cursor back)
 
     page.keyboard.press("F3")  # pos.js: the shortcuts
     expect(page.locator("#customer-q")).to_be_focused()
     page.keyboard.type("نگار")  # htmx searches as you type
     page.locator("#customer-results-list button").first.click()
     page.locator("#chosen-customer").wait_for()
+    expect(scan).to_be_focused()
 
     page.fill("#tradein-weight", "2")
     page.fill("#tradein-rate", "10000000")
