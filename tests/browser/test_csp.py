@@ -194,8 +194,9 @@ def test_terminals_and_the_review_queue_work_under_the_policy(watch, csp_data):
     note = page.locator("input[name=note]").first
     assert note.evaluate("(el) => getComputedStyle(el).maxWidth") != "none"  # the rule moved from style= to app.css
     note.fill("counted again")
-    note.press("Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        note.press("Enter")
+    assert page.locator(".messages li").first.inner_text() == "Resolved." and page.locator("input[name=note]").count() == 0
     watch.assert_clean()
 
 
