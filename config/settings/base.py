@@ -10,6 +10,7 @@ from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
+import django
 from celery.schedules import crontab  # noqa: F401  (used by CELERY_BEAT_SCHEDULE)
 from django.core.exceptions import ImproperlyConfigured
 
@@ -97,6 +98,7 @@ PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", "localhost,127.0.0.1")
 MIDDLEWARE = [
     "apps.tenancy.middleware.ShopMiddleware",  # first: picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.csp.ContentSecurityPolicyMiddleware",  # CONTENT_SECURITY_POLICY on every HTML page
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -109,11 +111,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its response
 ]
+# Every HTML page's Content-Security-Policy (apps.core.csp): no inline script
+# or style anywhere, so nothing but our own static files runs.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+)
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Then Django's own admin templates, ahead of django_tenants' copies of the
+        # admin index and app list, which style inline (the CSP refuses that:
+        # apps.core.csp). An override of an admin template goes in templates/admin/.
+        "DIRS": [BASE_DIR / "templates", Path(django.__file__).parent / "contrib/admin/templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
