@@ -96,7 +96,7 @@ def test_every_staff_page_runs_under_the_policy(watch, csp_data):
     log_in(page, "owner@browser.test")  # every permission; Persian pages
     for path in ["/", "/inventory/", "/inventory/new/", "/gold-rate/", "/customers/", "/customers/new/", "/sales/",
                  "/reports/", *[f"/reports/{name}/" for name in REPORTS], "/settings/", "/terminals/", "/review/",
-                 "/accounts/password/"]:
+                 "/accounts/password/", "/accounts/mfa/", "/accounts/mfa/staff/"]:
         watch.visit(path)
     watch.assert_clean()
 
