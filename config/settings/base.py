@@ -314,6 +314,9 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(CELERY_TASK_TIME
 OUTBOX_SWEEP_SECONDS = env("OUTBOX_SWEEP_SECONDS", 30, int)
 OUTBOX_SWEEP_GRACE_SECONDS = env("OUTBOX_SWEEP_GRACE_SECONDS", 10, int)
 OUTBOX_BATCH_SIZE = env("OUTBOX_BATCH_SIZE", 500, int)
+# A sweep still queued this long after it was sent is dropped (the next one
+# comes); longer than a sweep waits behind a post-outage backlog.
+OUTBOX_SWEEP_EXPIRES = env("OUTBOX_SWEEP_EXPIRES", 120, int)
 # After the broker refused an on-commit hand-off, requests skip it for this
 # long (the sweep delivers), so an outage costs no request any time.
 OUTBOX_BROKER_BACKOFF_SECONDS = env("OUTBOX_BROKER_BACKOFF_SECONDS", 10, int)
@@ -357,7 +360,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {
         "task": "core.fan_out",
         "schedule": OUTBOX_SWEEP_SECONDS,
-        "kwargs": {"task_name": "core.outbox_sweep", "expires": OUTBOX_SWEEP_SECONDS},
+        "kwargs": {"task_name": "core.outbox_sweep", "expires": OUTBOX_SWEEP_EXPIRES},
     },
     "stock-reconciliation": {
         "task": "core.fan_out",
