@@ -9,12 +9,15 @@ the held messages back to the queue (`QoS.restore_unacked`): but the broker
 is the thing that is gone, so that fails, and Redis would only hand them
 out again after the visibility timeout (`CELERY_VISIBILITY_TIMEOUT`).
 
-`BrokerRecovery`, a consumer bootstep, finishes that give-back as soon as
-the worker is connected again: the old channel still lists the delivery
-tags it held, and each is put back at the head of its queue (a tag already
-acknowledged, or given back by someone else, is not in "unacked" any more
-and is skipped). A task may thus run again after an outage; every task is
-idempotent (apps.core.consumers), so its effect still happens once.
+So the worker's `Consumer` takes the held delivery tags off the dead channel
+when the connection drops (which also spares kombu a restore attempt that,
+with no connection left, can crash the worker: "Unrecoverable error:
+AttributeError ... 'hostname'"), and `BrokerRecovery`, a consumer bootstep,
+puts them back at the head of their queues as soon as the worker is
+connected again. A tag already acknowledged, or given back by someone else,
+is no longer in "unacked" and is skipped. A task may thus run again after an
+outage; every task is idempotent (apps.core.consumers), so its effect still
+happens once.
 
 Then it asks for an outbox sweep of every shop at once (what the broker
 missed while it was down), instead of waiting for beat: once per
@@ -23,27 +26,19 @@ OUTBOX_SWEEP_SECONDS however many workers reconnect (a key on the broker).
 import logging
 
 from celery import bootsteps
+from celery.worker.consumer import Consumer as CeleryConsumer
 
 logger = logging.getLogger(__name__)
 
 RECOVERY_SWEEP_KEY = "outbox:recovery-sweep"
 
 
-def held_tags(qos) -> list[str]:
-    """The delivery tags a (closed) channel's QoS still lists as unacknowledged."""
-    return list(getattr(qos, "_delivered", None) or ())
-
-
-def messages_give_back(*, old_qos, qos) -> int:
-    """Puts the messages `old_qos` held back at the head of their queues,
-    through `qos` (a live channel). Returns how many tags it tried."""
-    tags = held_tags(old_qos)
+def messages_give_back(*, tags: list[str], qos) -> None:
+    """Puts the messages held under `tags` back at the head of their queues,
+    through `qos` (a live channel's)."""
     for tag in tags:
         qos.restore_by_tag(tag, leftmost=True)
-    if tags:
-        old_qos._delivered.clear()  # given back: the old channel must not try again
-        logger.warning("Broker connection restored: %d held message(s) given back to the queue.", len(tags))
-    return len(tags)
+    logger.warning("Broker connection restored: %d held message(s) given back to the queue.", len(tags))
 
 
 def recovery_sweep_send(app, client) -> bool:
@@ -61,6 +56,32 @@ def recovery_sweep_send(app, client) -> bool:
     return True
 
 
+def _through_dead_channel(delivery_tag, requeue=False) -> None:
+    logger.info("Not acknowledging %s through the lost connection: it is given back on reconnection.", delivery_tag)
+
+
+class Consumer(CeleryConsumer):
+    """Celery's consumer, keeping what it held when the connection dropped.
+
+    From then on the dead channel's acknowledgements and rejections go
+    nowhere: a task stopped (or finished) after the drop would otherwise
+    acknowledge through a channel with no connection and crash the worker
+    ("Unrecoverable error: AttributeError ... 'client'"). Its message is
+    given back instead and runs again, which does nothing a second time."""
+
+    held_tags: tuple = ()
+
+    def on_connection_error_after_connected(self, exc):
+        qos = getattr(getattr(self.task_consumer, "channel", None), "qos", None)
+        if qos is not None:
+            delivered = getattr(qos, "_delivered", None) or {}
+            self.held_tags = (*self.held_tags, *delivered)
+            if delivered:
+                delivered.clear()  # kombu's own give-back on close would need the lost connection
+            qos.ack = qos.reject = _through_dead_channel
+        super().on_connection_error_after_connected(exc)
+
+
 class BrokerRecovery(bootsteps.StartStopStep):
     """Runs each time the worker's consumer (re)connects to the broker."""
 
@@ -68,17 +89,20 @@ class BrokerRecovery(bootsteps.StartStopStep):
 
     def __init__(self, c, **kwargs):
         super().__init__(c, **kwargs)
-        self.qos = None  # the task channel's QoS of the last connection
+        self.connected_before = False
 
     def start(self, c):
-        old_qos, self.qos = self.qos, c.task_consumer.channel.qos
-        if old_qos is None:
-            return  # the first connection: nothing was held before
-        try:
-            messages_give_back(old_qos=old_qos, qos=self.qos)
-        except Exception:  # noqa: BLE001 - the visibility timeout still redelivers them
-            logger.exception("Could not give held messages back after a reconnection.")
-        try:
-            recovery_sweep_send(c.app, self.qos.channel.client)
-        except Exception:  # noqa: BLE001 - beat sweeps every OUTBOX_SWEEP_SECONDS anyway
-            logger.exception("Could not send the outbox sweep after a reconnection.")
+        reconnected, self.connected_before = self.connected_before, True
+        qos = c.task_consumer.channel.qos
+        tags, c.held_tags = tuple(getattr(c, "held_tags", ())), ()
+        if tags:
+            try:
+                messages_give_back(tags=list(tags), qos=qos)
+            except Exception:  # noqa: BLE001 - kept for the next connection; the visibility timeout is the backstop
+                c.held_tags = (*tags, *c.held_tags)
+                logger.exception("Could not give held messages back after a reconnection.")
+        if reconnected:
+            try:
+                recovery_sweep_send(c.app, qos.channel.client)
+            except Exception:  # noqa: BLE001 - beat sweeps every OUTBOX_SWEEP_SECONDS anyway
+                logger.exception("Could not send the outbox sweep after a reconnection.")
