@@ -93,16 +93,18 @@ class BrokerRecovery(bootsteps.StartStopStep):
 
     def start(self, c):
         reconnected, self.connected_before = self.connected_before, True
-        qos = c.task_consumer.channel.qos
         tags, c.held_tags = tuple(getattr(c, "held_tags", ())), ()
-        if tags:
-            try:
-                messages_give_back(tags=list(tags), qos=qos)
-            except Exception:  # noqa: BLE001 - kept for the next connection; the visibility timeout is the backstop
-                c.held_tags = (*tags, *c.held_tags)
-                logger.exception("Could not give held messages back after a reconnection.")
-        if reconnected:
-            try:
-                recovery_sweep_send(c.app, qos.channel.client)
-            except Exception:  # noqa: BLE001 - beat sweeps every OUTBOX_SWEEP_SECONDS anyway
-                logger.exception("Could not send the outbox sweep after a reconnection.")
+        if not tags and not reconnected:
+            return
+        # A connection of its own: the consumer's is busy polling (BRPOP), and
+        # a command sent on it would mix up the replies.
+        try:
+            with c.app.connection_for_write() as connection:
+                channel = connection.default_channel
+                if tags:
+                    messages_give_back(tags=list(tags), qos=channel.qos)
+                if reconnected:
+                    recovery_sweep_send(c.app, channel.client)
+        except Exception:  # noqa: BLE001 - kept for the next connection; the visibility timeout and beat are the backstop
+            c.held_tags = (*tags, *c.held_tags)
+            logger.exception("Could not give held messages back or sweep after a reconnection.")
