@@ -331,6 +331,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Keeps what a worker held when its broker connection dropped and gives it
+# back once connected again (with apps.core.broker.BrokerRecovery).
+CELERY_WORKER_CONSUMER = "apps.core.broker:Consumer"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = env("CELERY_TASK_SOFT_TIME_LIMIT", 240, int)
 CELERY_TASK_TIME_LIMIT = env("CELERY_TASK_TIME_LIMIT", 300, int)
@@ -339,20 +342,25 @@ CELERY_TASK_TIME_LIMIT = env("CELERY_TASK_TIME_LIMIT", 300, int)
 CELERY_TASK_MAX_RETRIES = env("CELERY_TASK_MAX_RETRIES", 6, int)
 CELERY_TASK_RETRY_BACKOFF = env("CELERY_TASK_RETRY_BACKOFF", 2, int)  # seconds, doubled per retry
 CELERY_TASK_RETRY_BACKOFF_MAX = env("CELERY_TASK_RETRY_BACKOFF_MAX", 600, int)
-# Redis hands an unacknowledged task to another worker after this long: it
-# must outlast the longest task and the longest retry countdown (a worker
-# holds a task waiting for its countdown unacknowledged).
+# Redis hands an unacknowledged task to another worker after this long. A
+# worker that lost its connection gives back what it held as soon as it is
+# connected again (apps.core.broker), so this only matters for a worker that
+# died. It must outlast the longest a live worker holds a message: its retry
+# countdown, a wait for a free process (a time limit), its own run (another
+# one); settings refuse to load otherwise. docs/background-work.md has the figures.
+_RETRY_COUNTDOWN_MAX = min(CELERY_TASK_RETRY_BACKOFF_MAX, CELERY_TASK_RETRY_BACKOFF * 2 ** max(CELERY_TASK_MAX_RETRIES - 1, 0))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT", 3600, int),
+    "visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT", 900, int),
     # How often a worker looks for tasks whose worker died (about interval x throttle seconds).
     "unacked_restore_interval": env("CELERY_UNACKED_RESTORE_INTERVAL", 10, int),
     "unacked_restore_throttle": env("CELERY_UNACKED_RESTORE_THROTTLE", 10, int),
     "socket_connect_timeout": 2,
 }
-if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(CELERY_TASK_TIME_LIMIT, CELERY_TASK_RETRY_BACKOFF_MAX) and not env_bool(
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= 2 * CELERY_TASK_TIME_LIMIT + _RETRY_COUNTDOWN_MAX and not env_bool(
     "CELERY_ALLOW_SHORT_VISIBILITY", False
 ):
-    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT and CELERY_TASK_RETRY_BACKOFF_MAX.")
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than twice CELERY_TASK_TIME_LIMIT plus the longest "
+                               f"retry countdown ({2 * CELERY_TASK_TIME_LIMIT + _RETRY_COUNTDOWN_MAX} s).")
 
 # The outbox relay (apps.core.outbox): after a commit the request hands the
 # new events' ids to the broker in one message; the sweep picks up whatever
@@ -360,6 +368,9 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(CELERY_TASK_TIME
 OUTBOX_SWEEP_SECONDS = env("OUTBOX_SWEEP_SECONDS", 30, int)
 OUTBOX_SWEEP_GRACE_SECONDS = env("OUTBOX_SWEEP_GRACE_SECONDS", 10, int)
 OUTBOX_BATCH_SIZE = env("OUTBOX_BATCH_SIZE", 500, int)
+# A sweep still queued this long after it was sent is dropped (the next one
+# comes); longer than a sweep waits behind a post-outage backlog.
+OUTBOX_SWEEP_EXPIRES = env("OUTBOX_SWEEP_EXPIRES", 120, int)
 # After the broker refused an on-commit hand-off, requests skip it for this
 # long (the sweep delivers), so an outage costs no request any time.
 OUTBOX_BROKER_BACKOFF_SECONDS = env("OUTBOX_BROKER_BACKOFF_SECONDS", 10, int)
@@ -403,7 +414,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {
         "task": "core.fan_out",
         "schedule": OUTBOX_SWEEP_SECONDS,
-        "kwargs": {"task_name": "core.outbox_sweep", "expires": OUTBOX_SWEEP_SECONDS},
+        "kwargs": {"task_name": "core.outbox_sweep", "expires": OUTBOX_SWEEP_EXPIRES},
     },
     "stock-reconciliation": {
         "task": "core.fan_out",
