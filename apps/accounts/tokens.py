@@ -4,6 +4,7 @@ of shop A is not user 1 of shop B), so every token carries the shop's schema
 and is refused on any other shop's host.
 """
 from django.db import connection
+from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import (
     TokenBlacklistSerializer,
@@ -11,6 +12,8 @@ from rest_framework_simplejwt.serializers import (
     TokenRefreshSerializer,
 )
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from apps.accounts.lockout import EMAIL_MAX_LENGTH
 
 SHOP_CLAIM = "shop"
 
@@ -38,6 +41,12 @@ class ShopRefreshToken(ShopBoundToken, RefreshToken):
 
 class ShopTokenObtainSerializer(TokenObtainPairSerializer):
     token_class = ShopRefreshToken
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # simplejwt's field is unbounded; an over-long e-mail is a 400 here,
+        # before authentication (axes would record it).
+        self.fields[self.username_field] = serializers.CharField(write_only=True, max_length=EMAIL_MAX_LENGTH)
 
 
 class ShopTokenRefreshSerializer(TokenRefreshSerializer):

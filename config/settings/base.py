@@ -94,7 +94,8 @@ TENANT_LIMIT_SET_CALLS = True
 PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", "localhost,127.0.0.1")
 
 MIDDLEWARE = [
-    "apps.tenancy.middleware.ShopMiddleware",  # first: picks the schema from the host
+    "apps.core.input_guard.InputGuardMiddleware",  # first: refuses bodies too large, NUL in path, query, headers, forms
+    "apps.tenancy.middleware.ShopMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,7 +205,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],  # refuses NUL, numbers out of range
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     # Throttle counters live in Redis through the cache, tenant-prefixed.
