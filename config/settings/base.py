@@ -261,6 +261,7 @@ POS_MAX_BODY_BYTES = env("POS_MAX_BODY_BYTES", 1048576, int)
 POS_MAX_OFFLINE_HOURS = env("POS_MAX_OFFLINE_HOURS", 72, int)
 # How long a push waits for a row lock before answering `retry`.
 POS_LOCK_TIMEOUT = env("POS_LOCK_TIMEOUT", "5s")
+# Any request body over this is refused 413 `payload_too_large` before it is read (apps.core.input_guard).
 DATA_UPLOAD_MAX_MEMORY_SIZE = POS_MAX_BODY_BYTES + 65536
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
