@@ -78,8 +78,3 @@ def test_a_body_python_cannot_parse_is_invalid_json(device_a, body):
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
     assert not Operation.objects.exists()
 
-
-def test_a_nul_in_an_op_id_refuses_the_envelope(device_a):
-    bad = customer_op(1) | {"op_id": str(uuid.uuid4()) + "\x00"}
-    response = push_text(device_a, json.dumps({"operations": [bad]}))
-    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_operation"
