@@ -71,6 +71,7 @@ OVERSIZED = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
 NUL_TEXT = st.tuples(st.text(max_size=6), st.text(max_size=6)).map(lambda parts: parts[0] + "\x00" + parts[1])
 SURROGATES = st.sampled_from(["\ud800", "ok\udfffok", "\udbff\udbff"])
 NUMERAL_TEXT = st.sampled_from(["1" * 30, "9" * 40 + ".99", "1e400", "-1e400", "NaN", "Infinity", "-" + "1" * 30, "0x10"])
+QUERY_NUMBERS = st.sampled_from(["-1", "0", str(2**63), "99999999999999999999", "1.5"])  # pages, limits, ids
 JSON_NUMBERS = st.sampled_from([Raw("1e400"), Raw("-1e400"), Raw("1" * 30), Raw("-" + "9" * 25), Raw("1" * 5000), 2**63, -(2**64)])
 
 
@@ -92,7 +93,7 @@ def hostile_for(node: dict, value, *, json_body: bool = True) -> st.SearchStrate
     text = hostile_text(node.get("maxLength"), json_body=json_body)
     if free_text:
         return text
-    return st.one_of(text, NUMERAL_TEXT, JSON_NUMBERS) if json_body else st.one_of(text, NUMERAL_TEXT)
+    return st.one_of(text, NUMERAL_TEXT, JSON_NUMBERS) if json_body else st.one_of(text, NUMERAL_TEXT, QUERY_NUMBERS)
 
 
 # --------------------------------------------------------------------------
@@ -337,7 +338,7 @@ def test_every_staff_page_and_form_survives_hostile_input(page_world, as_owner, 
     for name, url in pages.items():
         client = anonymous if name in SIGNED_OUT_PAGES else as_owner
         params = ["page", "q", "search"] + [f for (m, a), (form, page) in forms.items() if m == "get" and page == name for f in form.fields]
-        strategy = st.tuples(st.sampled_from(sorted(set(params))), st.one_of(hostile_text(None, json_body=False), NUMERAL_TEXT))
+        strategy = st.tuples(st.sampled_from(sorted(set(params))), st.one_of(hostile_text(None, json_body=False), NUMERAL_TEXT, QUERY_NUMBERS))
 
         def get_attempt(drawn, url=url, client=client):
             param, value = drawn
