@@ -97,3 +97,20 @@ def test_a_30_digit_amount_on_a_page_form_is_a_form_error(as_owner, category, br
     response = as_owner.post("/inventory/new/", data)
     assert response.status_code == 200 and "digits before the point" in response.content.decode()
     assert not Item.objects.filter(sku="BIG-1").exists()
+
+
+@pytest.mark.live_server
+def test_over_real_http_the_reported_requests_get_their_codes(http_server, django_db_blocker):
+    """The requests of the issue, sent as the prober sent them, over HTTP."""
+    import httpx
+
+    from tests.helpers import SHOPS
+
+    url, host = f"http://127.0.0.1:{http_server}", {"Host": SHOPS["a"]["domain"]}
+    with django_db_blocker.unblock():  # the server's thread reads the session's committed shops
+        page = httpx.get(f"{url}/customers/?q=%00", headers=host, timeout=30)
+        api = httpx.get(f"{url}/api/v1/sales/?search=%00", headers=host, timeout=30)
+        login = httpx.post(f"{url}/api/v1/auth/token/", json={"email": "a" * 300 + "@x.test", "password": "x"}, headers=host, timeout=30)
+    assert page.status_code == 400 and "error code: invalid_characters" in page.text
+    assert api.status_code == 400 and api.json()["error"]["code"] == "invalid_characters"
+    assert login.status_code == 400 and login.json()["error"]["code"] == "validation_error"
