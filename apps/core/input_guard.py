@@ -85,6 +85,31 @@ def unstorable(data, path: str = "") -> tuple[str, str] | None:
     return None
 
 
+def _storable(text: str) -> str:
+    if text_is_storable(text):
+        return str(text)
+    return "".join("\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char for char in text)
+
+
+def storable_copy(data):
+    """Parsed JSON with every NUL and lone surrogate replaced by U+FFFD: what
+    was sent, kept for a person to read (iterative, like `unstorable`)."""
+    root = [data]
+    stack = [(root, 0)]
+    while stack:
+        container, key = stack.pop()
+        value = container[key]
+        if isinstance(value, str):  # an UnstorableNumber included: its text
+            container[key] = _storable(value)
+        elif isinstance(value, dict):
+            container[key] = copy = {_storable(name): item for name, item in value.items()}
+            stack.extend((copy, name) for name in copy)
+        elif isinstance(value, list):
+            container[key] = copy = list(value)
+            stack.extend((copy, index) for index in range(len(copy)))
+    return root[0]
+
+
 def refusal(request, status: int, code: str, message: str) -> HttpResponse:
     """The error in the one JSON shape under /api/, a short page elsewhere."""
     if request.path.startswith("/api/"):
@@ -147,28 +172,3 @@ class InputGuardMiddleware:
         if part is not None:
             return refusal(request, 400, "invalid_characters", f"{INVALID_CHARACTERS} See the {part}.")
         return self.get_response(request)
-
-
-def _storable(text: str) -> str:
-    if text_is_storable(text):
-        return str(text)
-    return "".join("\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char for char in text)
-
-
-def storable_copy(data):
-    """Parsed JSON with every NUL and lone surrogate replaced by U+FFFD: what
-    was sent, kept for a person to read (iterative, like `unstorable`)."""
-    root = [data]
-    stack = [(root, 0)]
-    while stack:
-        container, key = stack.pop()
-        value = container[key]
-        if isinstance(value, str):  # an UnstorableNumber included: its text
-            container[key] = _storable(value)
-        elif isinstance(value, dict):
-            container[key] = copy = {_storable(name): item for name, item in value.items()}
-            stack.extend((copy, name) for name in copy)
-        elif isinstance(value, list):
-            container[key] = copy = list(value)
-            stack.extend((copy, index) for index in range(len(copy)))
-    return root[0]
