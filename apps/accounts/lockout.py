@@ -13,14 +13,21 @@ from django.shortcuts import render
 from apps.core.errors import error_response
 
 
+# The login forms accept an e-mail this long (the user's field); axes keeps
+# at most 255 characters of the name an attempt is counted against.
+EMAIL_MAX_LENGTH = 254
+AXES_USERNAME_MAX_LENGTH = 255
+
+
 def attempt_username(request, credentials) -> str:
-    """The e-mail tried: the UI's form says `username`, the token API `email`."""
+    """The e-mail tried: the UI's form says `username`, the token API `email`.
+    Cut to what axes stores, should a caller ever pass a longer one."""
     credentials = credentials or {}
     name = credentials.get("username") or credentials.get("email")
     if not name and request is not None:
         data = getattr(request, "POST", None) or {}
         name = data.get("username") or data.get("email")
-    return (name or "").strip().lower()
+    return str(name or "").strip().lower()[:AXES_USERNAME_MAX_LENGTH]
 
 
 def _minutes() -> int:

@@ -16,6 +16,7 @@ from rest_framework_simplejwt.serializers import (
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from apps.accounts.lockout import EMAIL_MAX_LENGTH
 from apps.accounts.mfa import OTP_MAX_LENGTH, mfa_enrolment_required, mfa_login_check
 from apps.accounts.models import User
 from apps.core.errors import ApplicationError
@@ -61,6 +62,12 @@ class ShopTokenObtainSerializer(TokenObtainPairSerializer):
         if api_settings.UPDATE_LAST_LOGIN:
             update_last_login(None, self.user)
         return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # simplejwt's field is unbounded; an over-long e-mail is a 400 here,
+        # before authentication (axes would record it).
+        self.fields[self.username_field] = serializers.CharField(write_only=True, max_length=EMAIL_MAX_LENGTH)
 
 
 class ShopTokenRefreshSerializer(TokenRefreshSerializer):

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.lockout import EMAIL_MAX_LENGTH
 from apps.accounts.mfa import mfa_enabled
 from apps.accounts.mfa_views import login_pending_start
 from apps.accounts.services import user_language_set
@@ -19,7 +20,10 @@ from apps.core.errors import ApplicationError
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    # Bounded here: AuthenticationForm only sets the widget's maxlength, and an
+    # over-long name would overflow axes' record of the failure (a 500).
+    username = forms.EmailField(label=_("E-mail"), max_length=EMAIL_MAX_LENGTH,
+                                widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}))
 
 
 class LoginView(auth_views.LoginView):

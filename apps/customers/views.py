@@ -56,7 +56,7 @@ class CustomerForm(forms.Form):
     phone = forms.CharField(max_length=40, label=_("Phone"), widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr"}))
     email = forms.EmailField(required=False, label=_("E-mail"))
     birthday = forms.DateField(required=False, label=_("Birthday"), widget=forms.DateInput(attrs={"type": "date"}))
-    notes = forms.CharField(required=False, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(required=False, max_length=2000, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @permission_required("accounts.manage_customers")

@@ -103,15 +103,15 @@ class ItemForm(forms.Form):
     new_category = forms.CharField(max_length=120, required=False, label=_("or a new category"))
     branch = forms.ModelChoiceField(Branch.objects.filter(is_active=True), label=_("Branch"))
     fineness = WholeField(min_value=1, max_value=1000, label=_("Fineness (‰)"), initial=750)
-    gross_weight = AmountField(places=3, label=_("Gross weight (g)"))
-    stone_weight = AmountField(places=3, label=_("Stone weight (g)"), required=False)
+    gross_weight = AmountField(places=3, whole_digits=7, label=_("Gross weight (g)"))
+    stone_weight = AmountField(places=3, whole_digits=7, label=_("Stone weight (g)"), required=False)
     making_mode = forms.ChoiceField(label=_("Making charge"), choices=choices("making"))
     making_value = AmountField(places=2, label=_("Making value"), required=False)
     stone_value = AmountField(places=2, label=_("Stones value"), required=False)
     pricing_mode = forms.ChoiceField(label=_("Pricing"), choices=choices("pricing"))
     fixed_price = AmountField(places=2, label=_("Fixed price (before tax)"), required=False)
     cost = AmountField(places=2, label=_("Cost"), required=False)
-    quantity = WholeField(min_value=0, label=_("Quantity"), initial=1)
+    quantity = WholeField(min_value=0, max_value=1_000_000, label=_("Quantity"), initial=1)
     is_unique_piece = forms.BooleanField(required=False, label=_("One of a kind"))
     status = forms.ChoiceField(label=_("Status"), choices=choices("item_status", HAND_SET_STATUSES))
 
@@ -201,12 +201,12 @@ def item_tag(request, item_id):
 
 
 class GoldRateForm(forms.Form):
-    base_rate = AmountField(places=6, label=_("Rate per gram"), min_value=Decimal("0.000001"),
+    base_rate = AmountField(places=6, whole_digits=14, label=_("Rate per gram"), min_value=Decimal("0.000001"),
                             widget=forms.TextInput(attrs={"inputmode": "decimal", "autofocus": True, "autocomplete": "off"}))
     base_fineness = WholeField(min_value=1, max_value=1000, initial=750, label=_("of fineness (‰)"))
-    rate_999 = AmountField(places=6, required=False, label=_("Own rate for 999 (optional)"), min_value=Decimal("0.000001"))
-    rate_916 = AmountField(places=6, required=False, label=_("Own rate for 916 (optional)"), min_value=Decimal("0.000001"))
-    rate_705 = AmountField(places=6, required=False, label=_("Own rate for 705 (optional)"), min_value=Decimal("0.000001"))
+    rate_999 = AmountField(places=6, whole_digits=14, required=False, label=_("Own rate for 999 (optional)"), min_value=Decimal("0.000001"))
+    rate_916 = AmountField(places=6, whole_digits=14, required=False, label=_("Own rate for 916 (optional)"), min_value=Decimal("0.000001"))
+    rate_705 = AmountField(places=6, whole_digits=14, required=False, label=_("Own rate for 705 (optional)"), min_value=Decimal("0.000001"))
 
     def explicit_rates(self) -> dict[int, Decimal]:
         return {f: self.cleaned_data[f"rate_{f}"] for f in (999, 916, 705) if self.cleaned_data.get(f"rate_{f}")}

@@ -1,7 +1,10 @@
 """
 The push envelope, checked at the edge. A bad envelope is refused whole (400
 or 413) and nothing is written; a bad *operation* inside a good envelope is
-the business of push.py (rejected, and the queue moves on).
+the business of push.py (rejected, and the queue moves on). A value the
+database cannot store (text with a NUL or a lone surrogate, a number such as
+1e400 or NaN) anywhere in an operation but its `seq` and `op_id` makes such
+a bad operation: it is marked here, and kept, made storable, for review.
 """
 import hashlib
 import json
@@ -13,6 +16,7 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
 from apps.core.errors import ApplicationError
+from apps.core.input_guard import JSON_HOOKS, storable_copy, unstorable
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,8 @@ class Operation:
     occurred_at: datetime | None  # None when missing or not RFC 3339 with an offset
     payload: object
     payload_hash: str  # of type, occurred_at and payload: what "the same operation" means
-    raw: dict
+    raw: dict  # as sent, but storable
+    unstorable: tuple[str, str] | None = None  # (where, code) of a value the database cannot store
 
 
 def _envelope_error(code: str, message: str, field: str | None = None, status: int = 400) -> ApplicationError:
@@ -40,8 +45,8 @@ def envelope_parse(body: bytes) -> tuple[uuid.UUID | None, list[Operation]]:
     if len(body) > settings.POS_MAX_BODY_BYTES:
         raise _envelope_error("payload_too_large", f"The body is over {settings.POS_MAX_BODY_BYTES} bytes; send fewer operations.", status=413)
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(body, **JSON_HOOKS)
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, too deep, a number of too many digits
         raise _envelope_error("invalid_json", f"The body is not JSON: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("operations"), list):
         raise _envelope_error("invalid_envelope", "The body must be an object with an `operations` list.", "operations")
@@ -72,12 +77,16 @@ def envelope_parse(body: bytes) -> tuple[uuid.UUID | None, list[Operation]]:
             op_id = uuid.UUID(str(raw.get("op_id")))
         except ValueError as exc:
             raise _envelope_error("invalid_operation", "op_id must be a UUID.", f"{field}.op_id") from exc
+        payload_hash = _operation_hash(raw)
+        bad = unstorable(raw)
+        if bad is not None:
+            raw = storable_copy(raw)
         occurred_at = parse_datetime(raw["occurred_at"]) if isinstance(raw.get("occurred_at"), str) else None
         if occurred_at is not None and occurred_at.tzinfo is None:
             occurred_at = None
         operations.append(Operation(
             seq=seq, op_id=op_id, type=str(raw.get("type", "")), occurred_at=occurred_at,
-            payload=raw.get("payload"), payload_hash=_operation_hash(raw), raw=raw,
+            payload=raw.get("payload"), payload_hash=payload_hash, raw=raw, unstorable=bad,
         ))
     if len({op.op_id for op in operations}) != len(operations):
         raise _envelope_error("invalid_envelope", "An op_id appears twice in one push.", "operations")

@@ -31,6 +31,10 @@ from apps.review.services import review_open_many
 from apps.sales.models import Sale, invoice_label
 from apps.sales.reversals import sale_return, sale_void
 
+UNSTORABLE_MESSAGES = {
+    "invalid_characters": "This text cannot be stored (a NUL or a lone surrogate).",
+    "number_out_of_range": "This number cannot be stored (out of range, or not a number).",
+}
 TEMPORARY = (pg_errors.LockNotAvailable, pg_errors.QueryCanceled, pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
 
 
@@ -107,6 +111,13 @@ class _Run:
                 if not (self.results and self.results[-1]["status"] == "retry"):
                     self._retry_from(operations, position)
                 return
+            if op.unstorable is not None:
+                self._flush(sales, operations)
+                if self.results and self.results[-1]["status"] == "retry":
+                    return
+                where, code = op.unstorable
+                self._reject(op, [{"code": code, "field": where, "message": UNSTORABLE_MESSAGES[code]}])
+                continue
             if op.type == "sale.create":
                 sales.append(op)
                 continue

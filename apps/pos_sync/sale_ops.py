@@ -98,16 +98,20 @@ def _uuid_or_none(value) -> uuid.UUID | None:
         return None
 
 
-def _decimal(value, field_name: str, *, places: int) -> Decimal:
-    """Money and weights arrive as decimal strings; a float is not exact."""
+def _decimal(value, field_name: str, *, places: int, whole_digits: int = 16) -> Decimal:
+    """Money and weights arrive as decimal strings; a float is not exact.
+    At most `whole_digits` before the point (what the columns hold; money
+    by default), checked before rounding, which a 30-digit number overflows."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise Rejected("invalid_amount", "Amounts are decimal strings.", field_name)
     try:
         number = Decimal(str(value))
     except InvalidOperation as exc:
-        raise Rejected("invalid_amount", f"'{value}' is not a decimal number.", field_name) from exc
-    if not number.is_finite() or number < 0 or number != number.quantize(Decimal(1).scaleb(-places)):
-        raise Rejected("invalid_amount", f"'{value}' must be non-negative with at most {places} decimal places.", field_name)
+        raise Rejected("invalid_amount", f"'{str(value)[:40]}' is not a decimal number.", field_name) from exc
+    if (not number.is_finite() or number < 0 or number.adjusted() >= whole_digits
+            or number != number.quantize(Decimal(1).scaleb(-places))):
+        raise Rejected("invalid_amount", f"'{str(value)[:40]}' must be non-negative, with at most {whole_digits} digits "
+                       f"before the point and {places} after.", field_name)
     return number
 
 
@@ -218,10 +222,10 @@ def _trade_in(raw, index: int, *, shop, catalogue: Catalogue, default_rate):
         raise Rejected("unknown_gold_rate", "A trade-in needs the gold rate it was valued at.", f"{where}.gold_rate_id")
     try:
         return trade_in_price(
-            weight=_decimal(raw.get("weight"), f"{where}.weight", places=3),
+            weight=_decimal(raw.get("weight"), f"{where}.weight", places=3, whole_digits=7),
             fineness=raw.get("fineness"),
-            deduction_percent=_decimal(raw.get("deduction_percent", "0"), f"{where}.deduction_percent", places=2),
-            pure_rate=_decimal(raw["pure_rate"], f"{where}.pure_rate", places=4) if raw.get("pure_rate") is not None else None,
+            deduction_percent=_decimal(raw.get("deduction_percent", "0"), f"{where}.deduction_percent", places=2, whole_digits=3),
+            pure_rate=_decimal(raw["pure_rate"], f"{where}.pure_rate", places=4, whole_digits=14) if raw.get("pure_rate") is not None else None,
             description=str(raw.get("description", "")),
             gold_rate=gold_rate, shop=shop, index=index,
         )

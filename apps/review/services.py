@@ -9,6 +9,7 @@ from apps.core.services import audit_record
 from apps.review.models import ReviewItem
 
 RESOLVE_PERMISSION = "accounts.resolve_review"
+NOTE_MAX_LENGTH = 2000
 
 
 def review_open(*, kind: str, details: dict | None = None, sale=None, item=None, device=None, operation=None) -> ReviewItem:
@@ -35,6 +36,9 @@ def review_resolve(*, item: ReviewItem, actor, note: str) -> ReviewItem:
     if not note:
         raise ApplicationError("note_required", "Say how it was resolved.",
                                details=[{"field": "note", "code": "required", "message": "Required."}])
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ApplicationError("note_too_long", f"Say how it was resolved in at most {NOTE_MAX_LENGTH} characters.",
+                               details=[{"field": "note", "code": "max_length", "message": "Too long."}])
     locked = ReviewItem.objects.select_for_update().get(pk=item.pk)
     if locked.status == ReviewItem.Status.RESOLVED:
         raise ApplicationError("review_already_resolved", "This entry has already been resolved.", status=409)

@@ -25,10 +25,16 @@ from apps.sales.models import Return, ReturnLine, Sale, SaleLine, SaleStatus
 _ZERO = Decimal(0)
 
 
+REASON_MAX_LENGTH = 2000  # as the staff API says; the page and the terminal send theirs here too
+
+
 def _reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
         raise ApplicationError("reason_required", "Say why.", details=[{"field": "reason", "code": "required", "message": "Required."}])
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ApplicationError("reason_too_long", f"Say why in at most {REASON_MAX_LENGTH} characters.",
+                               details=[{"field": "reason", "code": "max_length", "message": "Too long."}])
     return reason
 
 

@@ -11,10 +11,11 @@ from apps.ui.formatting import parse_decimal
 
 
 class AmountField(forms.CharField):
-    """A Decimal with at most `places` decimal places, never a float."""
+    """A Decimal with at most `places` decimal places and `whole_digits`
+    before the point (what its column holds; money by default), never a float."""
 
-    def __init__(self, *, places: int = 2, min_value: Decimal | None = Decimal(0), **kwargs):
-        self.places, self.min_value = places, min_value
+    def __init__(self, *, places: int = 2, whole_digits: int = 16, min_value: Decimal | None = Decimal(0), **kwargs):
+        self.places, self.whole_digits, self.min_value = places, whole_digits, min_value
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(**kwargs)
 
@@ -28,6 +29,8 @@ class AmountField(forms.CharField):
             raise ValidationError(_("Enter a number."), code="invalid") from None
         if number is None:
             return None
+        if number.adjusted() >= self.whole_digits:  # before rounding, which a 30-digit number overflows
+            raise ValidationError(_("At most %(digits)s digits before the point.") % {"digits": self.whole_digits}, code="max_digits")
         if number != number.quantize(Decimal(1).scaleb(-self.places)):
             raise ValidationError(_("At most %(places)s decimal places.") % {"places": self.places}, code="places")
         if self.min_value is not None and number < self.min_value:

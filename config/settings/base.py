@@ -96,7 +96,8 @@ TENANT_LIMIT_SET_CALLS = True
 PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", "localhost,127.0.0.1")
 
 MIDDLEWARE = [
-    "apps.tenancy.middleware.ShopMiddleware",  # first: picks the schema from the host
+    "apps.core.input_guard.InputGuardMiddleware",  # first: refuses bodies too large, NUL in path, query, headers, forms
+    "apps.tenancy.middleware.ShopMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
     "apps.core.csp.ContentSecurityPolicyMiddleware",  # CONTENT_SECURITY_POLICY on every HTML page
     "corsheaders.middleware.CorsMiddleware",
@@ -245,7 +246,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],  # refuses NUL, numbers out of range
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     # Throttle counters live in Redis through the cache, tenant-prefixed,
@@ -306,6 +307,7 @@ POS_LOCK_TIMEOUT = env("POS_LOCK_TIMEOUT", "5s")
 POS_ENROLL_FAILURES_PER_CLIENT = env("POS_ENROLL_FAILURES_PER_CLIENT", 20, int)
 POS_ENROLL_FAILURES_PER_CODE = env("POS_ENROLL_FAILURES_PER_CODE", 5, int)
 POS_ENROLL_FAILURE_WINDOW_SECONDS = env("POS_ENROLL_FAILURE_WINDOW_SECONDS", 900, int)
+# Any request body over this is refused 413 `payload_too_large` before it is read (apps.core.input_guard).
 DATA_UPLOAD_MAX_MEMORY_SIZE = POS_MAX_BODY_BYTES + 65536
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")

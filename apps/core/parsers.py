@@ -1,0 +1,33 @@
+"""The staff API's JSON parser: DRF's, refusing what no field could store.
+
+A string or key with a NUL or a lone surrogate is 400 `invalid_characters`,
+a number no column holds (an integer beyond 64 bits, 1e400, NaN) is 400
+`number_out_of_range` (apps.core.input_guard), and nesting too deep for
+Python's parser is 400 `parse_error` like any other malformed body: never a
+500 further in.
+"""
+import codecs
+import json
+
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+from apps.core.input_guard import INVALID_CHARACTERS, JSON_HOOKS, unstorable
+
+MESSAGES = {"invalid_characters": INVALID_CHARACTERS, "number_out_of_range": "A number is out of range."}
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = parsers.get_encoding(parser_context or {})
+        try:
+            data = json.loads(codecs.getreader(encoding)(stream).read(), **JSON_HOOKS)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
+        except ValueError as exc:  # not JSON, not in the charset, an integer of thousands of digits
+            raise ParseError(f"JSON parse error - {exc}") from None
+        found = unstorable(data)
+        if found is not None:
+            where, code = found
+            raise ParseError(f"{MESSAGES[code]} See {where or 'the body'}.", code=code)
+        return data
