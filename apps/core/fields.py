@@ -27,3 +27,15 @@ def money(**kwargs) -> DecimalString:
 def weight(**kwargs) -> DecimalString:
     """Grams, to the milligram."""
     return DecimalString(max_digits=10, decimal_places=3, **kwargs)
+
+
+class Text(serializers.CharField):
+    """A string field that takes only JSON strings: DRF's CharField turns a
+    number into text ("note": 0 becomes "0"), which the schema does not allow."""
+
+    default_error_messages = {"not_a_string": "Send text as a JSON string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)

@@ -1,7 +1,10 @@
 """OpenAPI pieces shared by every endpoint: the one error shape."""
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+from apps.core.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -32,8 +35,10 @@ ERROR_RESPONSES = {
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="1 to 255 characters. Retrying a POST with the same key and body returns the stored response "
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
+    OpenApiParameter.HEADER, required=False,
+    description=f"1 to {MAX_KEY_LENGTH} visible ASCII characters, no spaces (a UUID is the usual choice), "
+    "new for every distinct request. Retrying a POST with the same key and body returns the stored response "
     "(header Idempotent-Replayed: true); another body is 422 idempotency_mismatch; while the first is still "
     "running, 409 idempotency_in_progress.",
 )
@@ -59,3 +64,40 @@ class AutoSchema(openapi.AutoSchema):
         if self.method == "POST" and isinstance(self.view, ApiView):
             parameters = [*parameters, IDEMPOTENCY_KEY]
         return parameters
+
+
+def decimal_pattern(*, max_digits: int, decimal_places: int, min_value=None, max_value=None) -> str:
+    """The decimal strings a DecimalString accepts, as a regular expression:
+    at least one digit, no more places than stored, a sign only when
+    negatives are allowed, no zero when the minimum is above it, no more
+    whole digits than the maximum (a power of ten) has."""
+    whole = max_digits - decimal_places
+    sign = "-?" if min_value is None or min_value < 0 else ""
+    nonzero = "(?=.*[1-9])" if min_value is not None and min_value > 0 else ""
+    number = rf"[0-9]{{1,{whole}}}(\.[0-9]{{1,{decimal_places}}})?"
+    if max_value is not None and max_value > 0 and str(int(max_value)).rstrip("0") == "1" and max_value == int(max_value):
+        digits = len(str(int(max_value))) - 1
+        number = rf"({int(max_value)}(\.0{{1,{decimal_places}}})?|[0-9]{{1,{digits}}}(\.[0-9]{{1,{decimal_places}}})?)"
+    return rf"^{nonzero}{sign}{number}$"
+
+
+class DecimalStringExtension(OpenApiSerializerFieldExtension):
+    """Money and weights: a decimal string the schema describes exactly (what
+    DRF's DecimalField would document lets "" and "-" through). Requests may
+    also carry a whole JSON number (exact); responses are always strings."""
+
+    target_class = "apps.core.fields.DecimalString"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        text = {"type": "string", "format": "decimal", "pattern": decimal_pattern(
+            max_digits=field.max_digits, decimal_places=field.decimal_places,
+            min_value=field.min_value, max_value=field.max_value)}
+        if direction == "response":
+            return text
+        whole = 10 ** (field.max_digits - field.decimal_places) - 1
+        low = 0 if field.min_value is not None and field.min_value >= 0 else -whole
+        if field.min_value is not None and field.min_value > 0:
+            low = 1
+        high = int(field.max_value) if field.max_value is not None else whole
+        return {"oneOf": [text, {"type": "integer", "minimum": low, "maximum": high}]}

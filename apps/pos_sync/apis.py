@@ -9,7 +9,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import QueryFilters
 from apps.core.errors import ApplicationError
+from apps.core.fields import Text
 from apps.core.schema import ERROR_RESPONSES
 from apps.pos_sync import selectors
 from apps.pos_sync.authentication import DeviceAuthentication, IsDevice
@@ -41,15 +43,15 @@ class EnrollApi(APIView):
     throttle_scope = "enroll"
 
     class InputSerializer(serializers.Serializer):
-        enrollment_code = serializers.CharField(max_length=64)
-        name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-        fingerprint = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-        app_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+        enrollment_code = Text(max_length=64)
+        name = Text(max_length=120, required=False, allow_blank=True, default="")
+        fingerprint = Text(max_length=200, required=False, allow_blank=True, default="")
+        app_version = Text(max_length=40, required=False, allow_blank=True, default="")
 
     class OutputSerializer(serializers.Serializer):
         device_id = serializers.UUIDField()
-        token = serializers.CharField()
-        receipt_prefix = serializers.CharField()
+        token = Text()
+        receipt_prefix = Text()
         branch = serializers.DictField()
         server_time = serializers.DateTimeField()
 
@@ -99,8 +101,8 @@ class StatusApi(PosApiView):
 
 
 class PullApi(PosApiView):
-    class FilterSerializer(serializers.Serializer):
-        cursor = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    class FilterSerializer(QueryFilters):
+        cursor = Text(required=False, allow_blank=True, max_length=200)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
 
     @extend_schema(tags=["pos"], parameters=[FilterSerializer], responses={200: dict, **ERROR_RESPONSES})

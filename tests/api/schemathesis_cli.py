@@ -1,0 +1,87 @@
+"""
+Schemathesis' own command line (`st run --checks all`) against the app
+served over HTTP, and the shop it runs in: what tests/api/test_schema_cli.py
+drives. The CLI, not the pytest plugin, because only the CLI runs every
+phase (coverage, fuzzing, stateful) with every check, as an outsider would.
+"""
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.utils import timezone
+
+ST = str(Path(sys.executable).with_name("st"))
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class FuzzShop:
+    """Ids of real records, pinned as path parameters so requests reach them."""
+
+    parameters: dict
+    device_token: str
+    device_terminal_id: str
+
+
+def fuzz_shop_seed(owner_email: str) -> FuzzShop:
+    """A small shop's worth of data in the current schema, through the
+    services: a ring in stock, a customer who bought one, a terminal for the
+    staff API to play with and another whose device the POS run uses."""
+    from datetime import timedelta
+
+    from apps.accounts.models import User
+    from apps.branches.models import Branch
+    from apps.branches.services import terminal_create
+    from apps.customers.services import customer_create
+    from apps.inventory.services import category_create, gold_rate_set, item_create
+    from apps.pos_sync.services import device_enroll, enrollment_code_issue
+    from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
+    from tests.vectors import RING
+
+    owner = User.objects.get(email=owner_email)
+    branch = Branch.objects.order_by("created_at").first()
+    category = category_create(name="Rings")
+    gold_rate_set(actor=owner, base_rate=Decimal("8000000"), base_fineness=750, effective_at=timezone.now() - timedelta(days=1))
+    ring = item_create(**RING, sku="F-R-1", category=category, branch=branch, actor=owner, quantity=1, is_unique_piece=True)
+    sold = item_create(**RING, sku="F-R-2", category=category, branch=branch, actor=owner, quantity=1, is_unique_piece=True)
+    customer = customer_create(full_name="Fuzz Customer", phone="09121234500")
+    lines = [LineInput(item_id=sold.pk)]
+    sale = sale_create(actor=owner, branch=branch, customer=customer, lines=lines,
+                       payments=[PaymentInput(method="cash", amount=sale_quote(lines=lines).due)])
+    staff_terminal = terminal_create(branch=branch, name="Staff API terminal")
+    pos_terminal = terminal_create(branch=branch, name="POS run terminal")
+    device = device_enroll(code=enrollment_code_issue(terminal=pos_terminal).code, name="POS run")
+    return FuzzShop(
+        parameters={"item_id": str(ring.pk), "customer_id": str(customer.pk), "sale_id": str(sale.pk),
+                    "terminal_id": str(staff_terminal.pk)},
+        device_token=device.token, device_terminal_id=str(pos_terminal.pk),
+    )
+
+
+def st_run(*, schema_url: str, host: str, authorization: str, path_regex: str, parameters: dict,
+           report_dir: Path, max_examples: int, seed: int, timeout: int = 600) -> tuple[dict, str]:
+    """One `st run --checks all` over the operations matching path_regex;
+    returns the JSON report and the printed output."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    config = report_dir / "schemathesis.toml"
+    config.write_text("[parameters]\n" + "".join(f'"path.{k}" = "{v}"\n' for k, v in parameters.items()))
+    report = report_dir / "report.json"
+    done = subprocess.run(
+        [ST, "--config-file", str(config), "run", schema_url,
+         "-H", f"Host: {host}", "-H", f"Authorization: {authorization}",
+         "--checks", "all", "--include-path-regex", path_regex,
+         "--max-examples", str(max_examples), "--seed", str(seed), "--workers", "1", "--no-color",
+         "--generation-database", "none",
+         "--report", "json", "--report-json-path", str(report)],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks", "PYTHONPATH": str(ROOT),
+             "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+    output = done.stdout + done.stderr
+    if not report.exists():
+        raise AssertionError(f"schemathesis wrote no report (exit {done.returncode}):\n{output}")
+    return json.loads(report.read_text()), output
