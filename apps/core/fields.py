@@ -1,5 +1,22 @@
 """Serializer fields shared by the staff API."""
+import re
+
 from rest_framework import serializers
+
+
+def decimal_pattern(*, max_digits: int, decimal_places: int, min_value=None, max_value=None) -> str:
+    """The decimal strings a DecimalString accepts, as a regular expression:
+    at least one digit, no more places than stored, a sign only when
+    negatives are allowed, no zero when the minimum is above it, no more
+    whole digits than the maximum (a power of ten) has."""
+    whole = max_digits - decimal_places
+    sign = "-?" if min_value is None or min_value < 0 else ""
+    nonzero = "(?=.*[1-9])" if min_value is not None and min_value > 0 else ""
+    number = rf"[0-9]{{1,{whole}}}(\.[0-9]{{1,{decimal_places}}})?"
+    if max_value is not None and max_value > 0 and str(int(max_value)).rstrip("0") == "1" and max_value == int(max_value):
+        digits = len(str(int(max_value))) - 1
+        number = rf"({int(max_value)}(\.0{{1,{decimal_places}}})?|[0-9]{{1,{digits}}}(\.[0-9]{{1,{decimal_places}}})?)"
+    return rf"^{nonzero}{sign}{number}$"
 
 
 class DecimalString(serializers.DecimalField):
@@ -7,15 +24,23 @@ class DecimalString(serializers.DecimalField):
     A JSON float is refused: by the time it reaches us it may already have
     lost a digit. Whole JSON numbers are exact, so they are accepted."""
 
-    default_error_messages = {"float": 'Send decimals as strings, e.g. "12.50", never as a JSON float.'}
+    default_error_messages = {
+        "float": 'Send decimals as strings, e.g. "12.50", never as a JSON float.',
+        "format": "Write the number as digits with at most {places} decimal places, e.g. \"12.50\"{sign}.",
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
+        # The one description of the text accepted; the OpenAPI schema shows it (apps/core/schema.py).
+        self.pattern = decimal_pattern(max_digits=self.max_digits, decimal_places=self.decimal_places,
+                                       min_value=self.min_value, max_value=self.max_value)
 
     def to_internal_value(self, data):
         if isinstance(data, float):
             self.fail("float")
+        if isinstance(data, str) and not re.fullmatch(self.pattern, data):
+            self.fail("format", places=self.decimal_places, sign="" if "-?" in self.pattern else ", not negative")
         return super().to_internal_value(data)
 
 

@@ -49,7 +49,7 @@ class CustomerInputSerializer(serializers.Serializer):
     phone = PhoneField(
         max_length=32, help_text="Any common spelling: 0912 123 4567, +98 912 123 4567, Persian digits; stored as E.164."
     )
-    email = Text(max_length=254, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     notes = Text(max_length=2000, required=False, allow_blank=True, default="")
     birthday = serializers.DateField(required=False, allow_null=True, default=None)
 

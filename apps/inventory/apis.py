@@ -20,7 +20,7 @@ from apps.core.fields import DecimalString, Text, money, weight
 from apps.core.schema import ERROR_RESPONSES
 from apps.inventory import selectors, shop_pricing
 from apps.inventory.filters import ItemFilter
-from apps.inventory.models import Category, GoldRate, Item
+from apps.inventory.models import RATE, Category, GoldRate, Item
 from apps.inventory.services import (
     category_create,
     gold_rate_set,
@@ -343,6 +343,13 @@ class FinenessRateSerializer(serializers.Serializer):
     rate = _rate(min_value=0, help_text="Per gram at this fineness.")
 
 
+class FinenessRateInputSerializer(serializers.Serializer):
+    """A rate set by hand: as many digits as the rate board stores, above 0."""
+
+    fineness = serializers.IntegerField(min_value=1, max_value=1000)
+    rate = DecimalString(**RATE, min_value=Decimal("0.000001"), help_text="Per gram at this fineness.")
+
+
 class GoldRateSerializer(serializers.ModelSerializer):
     """A row of the rate board. `explicit_rates` are the ones the shop set;
     `rates` are what each common fineness sells at under this row."""
@@ -382,9 +389,9 @@ class GoldRateListCreateApi(ApiView):
     pagination_class = Pagination
 
     class InputSerializer(serializers.Serializer):
-        base_rate = DecimalString(max_digits=20, decimal_places=6, min_value=Decimal("0.000001"), help_text="Per gram at base_fineness; above 0.")
+        base_rate = DecimalString(**RATE, min_value=Decimal("0.000001"), help_text="Per gram at base_fineness; above 0.")
         base_fineness = serializers.IntegerField(min_value=1, max_value=1000, default=750)
-        explicit_rates = serializers.ListField(child=FinenessRateSerializer(), required=False, max_length=20,
+        explicit_rates = serializers.ListField(child=FinenessRateInputSerializer(), required=False, max_length=20,
                                                 help_text="Rates set by hand for some finenesses; they win over scaling.")
         effective_at = serializers.DateTimeField(required=False, help_text="Default: now.")
 

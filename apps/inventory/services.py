@@ -388,7 +388,8 @@ def stock_adjust(*, actor, item: Item, new_quantity: int, note: str) -> StockMov
     note = validation.text(note, field="Note", code="note_required", max_length=2000)
     locked = _lock(item)
     if locked.is_unique_piece and new_quantity > 1:
-        raise ApplicationError("invalid_quantity", "A one-of-a-kind piece has quantity 0 or 1.")
+        # The piece's nature, not the number's form: a conflict with the item (409).
+        raise ApplicationError("invalid_quantity", "A one-of-a-kind piece has quantity 0 or 1.", status=409)
 
     before = locked.quantity
     if new_quantity == before:

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -12,16 +12,18 @@ from rest_framework.views import APIView
 from apps.core.api import QueryFilters
 from apps.core.errors import ApplicationError
 from apps.core.fields import Text
-from apps.core.schema import ERROR_RESPONSES
+from apps.core.schema import ERROR_RESPONSES, ErrorSerializer
 from apps.pos_sync import selectors
 from apps.pos_sync.authentication import DeviceAuthentication, IsDevice
 from apps.pos_sync.cursor import cursor_encode
 from apps.pos_sync.envelope import envelope_parse
 from apps.pos_sync.pull import pull_page
 from apps.pos_sync.push import push_apply
+from apps.pos_sync.schema import push_envelope
 from apps.pos_sync.services import device_enroll
 
 PROTOCOL_VERSION = 1
+PAYLOAD_TOO_LARGE = OpenApiResponse(ErrorSerializer, description="Over the byte or operation limit (limits in sync/status)")
 
 
 def pos_limits() -> dict:
@@ -119,7 +121,7 @@ class PullApi(PosApiView):
 class PushApi(PosApiView):
     """Sales and other operations up to the server; results per operation."""
 
-    @extend_schema(tags=["pos"], request=dict, responses={200: dict, 409: ERROR_RESPONSES[409], **ERROR_RESPONSES})
+    @extend_schema(tags=["pos"], request=push_envelope(), responses={200: dict, 413: PAYLOAD_TOO_LARGE, **ERROR_RESPONSES})
     def post(self, request):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.POS_MAX_BODY_BYTES:

@@ -1,13 +1,18 @@
 """
-Hooks for `st run` (SCHEMATHESIS_HOOKS=tests.api.schemathesis_hooks).
+Hooks for `st run` (SCHEMATHESIS_HOOKS=tests.api.schemathesis_hooks): the
+client follows two rules that OpenAPI's JSON Schema cannot state, as a real
+client does; everything the schema can state is left as drawn.
 
-An Idempotency-Key names one request: the same key with another body is
-refused with 422 `idempotency_mismatch`, by design (apps/core/idempotency.py,
-and the schema's description of the header). Schemathesis draws keys from
-the header's schema and happily sends "0" with a hundred different bodies; a
-real client sends a new key per request. So every key the schema allows is
-replaced, just before the call, by a fresh one of the same format; a key the
-schema forbids (negative cases) is sent as drawn, and must be refused.
+- An Idempotency-Key names one request: the same key with another body is
+  refused with 422 `idempotency_mismatch`, by design (apps/core/idempotency.py
+  and the header's description). Schemathesis draws keys from the header's
+  schema and sends "0" with a hundred bodies, so every key the schema allows
+  is replaced by a fresh one of the same format; a key it forbids (negative
+  cases) is sent as drawn, and must be refused.
+- A push lists operations in increasing `seq` with each `op_id` once
+  (docs/sync-protocol.md); a schema can bound each item, not order them. In a
+  positive case (every item valid) the operations are put in that order and
+  repeats dropped, which leaves it valid; negative cases are sent as drawn.
 """
 import re
 import uuid
@@ -15,6 +20,7 @@ import uuid
 import schemathesis
 
 HEADER = "Idempotency-Key"
+PUSH = "/api/pos/v1/sync/push"
 
 
 def _key_schema(case) -> dict:
@@ -25,9 +31,31 @@ def _key_schema(case) -> dict:
     return {}
 
 
-@schemathesis.hook
-def before_call(context, case, kwargs):
+def _is_positive(case) -> bool:
+    return case.meta is not None and case.meta.generation.mode.is_positive
+
+
+def _fresh_idempotency_key(case) -> None:
     key = (case.headers or {}).get(HEADER)
     schema = _key_schema(case) if isinstance(key, str) else {}
     if schema and re.fullmatch(schema["pattern"], key) and len(key) <= schema["maxLength"]:
         case.headers[HEADER] = uuid.uuid4().hex
+
+
+def _push_in_order(case) -> None:
+    operations = case.body.get("operations") if isinstance(case.body, dict) else None
+    if case.operation.path != PUSH or not _is_positive(case) or not isinstance(operations, list):
+        return
+    seen_seq, seen_op, ordered = set(), set(), []
+    for operation in sorted(operations, key=lambda op: op["seq"]):
+        if operation["seq"] not in seen_seq and operation["op_id"] not in seen_op:
+            seen_seq.add(operation["seq"])
+            seen_op.add(operation["op_id"])
+            ordered.append(operation)
+    case.body["operations"] = ordered
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    _fresh_idempotency_key(case)
+    _push_in_order(case)
