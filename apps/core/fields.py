@@ -36,6 +36,10 @@ class DecimalString(serializers.DecimalField):
         self.pattern = decimal_pattern(max_digits=self.max_digits, decimal_places=self.decimal_places,
                                        min_value=self.min_value, max_value=self.max_value)
 
+    def validate_empty_values(self, data):
+        # DRF's DecimalField reads "" as null; the schema says a number is digits.
+        return serializers.Field.validate_empty_values(self, data)
+
     def to_internal_value(self, data):
         if isinstance(data, float):
             self.fail("float")
@@ -64,3 +68,8 @@ class Text(serializers.CharField):
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
+
+
+class UniqueList(serializers.ListField):
+    """A list whose items may not repeat; the schema says so (uniqueItems)
+    and the view refuses a repeat (e.g. a fineness given twice)."""

@@ -66,6 +66,13 @@ class AutoSchema(openapi.AutoSchema):
         return parameters
 
 
+class UniqueListExtension(OpenApiSerializerFieldExtension):
+    target_class = "apps.core.fields.UniqueList"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {**auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True), "uniqueItems": True}
+
+
 class DecimalStringExtension(OpenApiSerializerFieldExtension):
     """Money and weights: a decimal string the schema describes exactly (what
     DRF's DecimalField would document lets "" and "-" through). Requests may

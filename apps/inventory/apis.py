@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from apps.branches.models import Branch
 from apps.core.api import ApiView, Pagination, QueryFilters, require, require_to_write
 from apps.core.errors import ApplicationError
-from apps.core.fields import DecimalString, Text, money, weight
+from apps.core.fields import DecimalString, Text, UniqueList, money, weight
 from apps.core.schema import ERROR_RESPONSES
 from apps.inventory import selectors, shop_pricing
 from apps.inventory.filters import ItemFilter
@@ -33,6 +33,10 @@ from apps.inventory.validation import HAND_SET_STATUSES
 MAX_QUANTITY = 1_000_000
 # Rates shown for every board row, besides the ones the shop set explicitly.
 SHOWN_FINENESSES = (999, 916, 875, 750, 705, 585)
+
+
+MONEY_LIMIT = Decimal(10) ** 16  # money(): 18 digits, 2 decimals
+RATE_LIMIT = Decimal(10) ** 26  # _rate(): 30 digits, 4 decimals
 
 
 def _rate(**kwargs) -> DecimalString:
@@ -88,6 +92,9 @@ class Pricer:
         except ApplicationError as exc:
             return None, {"code": exc.code, "message": exc.message}
         is_gold = item.pricing_mode == Item.PricingMode.GOLD_RATE
+        if any(abs(amount) >= MONEY_LIMIT for amount in (price.gold, price.making, price.profit, price.stones, price.fixed,
+                                                         price.tax, price.total)) or abs(price.rate) >= RATE_LIMIT:
+            return None, {"code": "price_out_of_range", "message": "The price is too large to show; check the weights and charges."}
         return {
             "currency": self.shop.currency,
             "gold_rate_id": self.gold_rate.pk if is_gold else None,
@@ -391,7 +398,7 @@ class GoldRateListCreateApi(ApiView):
     class InputSerializer(serializers.Serializer):
         base_rate = DecimalString(**RATE, min_value=Decimal("0.000001"), help_text="Per gram at base_fineness; above 0.")
         base_fineness = serializers.IntegerField(min_value=1, max_value=1000, default=750)
-        explicit_rates = serializers.ListField(child=FinenessRateInputSerializer(), required=False, max_length=20,
+        explicit_rates = UniqueList(child=FinenessRateInputSerializer(), required=False, max_length=20,
                                                 help_text="Rates set by hand for some finenesses; they win over scaling.")
         effective_at = serializers.DateTimeField(required=False, help_text="Default: now.")
 

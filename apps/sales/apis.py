@@ -201,10 +201,12 @@ class LineInputSerializer(serializers.Serializer):
 
 
 class TradeInInputSerializer(serializers.Serializer):
-    weight = grams(help_text="Grams.")
+    weight = grams(min_value=Decimal("0.001"), help_text="Grams.")
     fineness = serializers.IntegerField(min_value=1, max_value=1000)
-    deduction_percent = DecimalString(max_digits=5, decimal_places=2, min_value=0, max_value=100, default=Decimal(0))
-    pure_rate = _rate(required=False, allow_null=True, help_text="Per gram of fineness 1000; default: the board's.")
+    deduction_percent = DecimalString(max_digits=5, decimal_places=2, min_value=0, max_value=100, default=Decimal(0),
+                                      help_text="Up to 100; old gold worth nothing after it is refused (invalid_trade_in).")
+    pure_rate = _rate(required=False, allow_null=True, min_value=Decimal("0.0001"),
+                      help_text="Per gram of fineness 1000; default: the board's.")
     description = Text(max_length=255, required=False, allow_blank=True, default="")
 
 

@@ -114,6 +114,11 @@ def _current_shop() -> Tenant:
     return tenant
 
 
+# What a money column holds (18 digits, 2 of them decimals), and the amounts of a line.
+MONEY_LIMIT = Decimal(10) ** 16
+LINE_AMOUNTS = ("gold", "making", "profit", "stones", "fixed", "tax", "discount", "total", "unit_price")
+
+
 def _quote(*, items: dict[UUID, Item], lines: Sequence[LineInput], trade_ins: Sequence[TradeInInput],
            shop: Tenant, at: datetime) -> SaleQuote:
     needs_rate = bool(trade_ins) or any(item.pricing_mode == Item.PricingMode.GOLD_RATE for item in items.values())
@@ -133,6 +138,11 @@ def _quote(*, items: dict[UUID, Item], lines: Sequence[LineInput], trade_ins: Se
     rounded = pricing.invoice_total([p.total for p in prices], tax_rules_for_shop(shop))
     credit = sum((t.value for t in traded), _ZERO)
     subtotal = sum((p.total for p in prices), _ZERO)
+    amounts = [subtotal, rounded.total, credit, *(getattr(p, k) for p in prices for k in LINE_AMOUNTS),
+               *(getattr(t, k) for t in traded for k in ("gross_value", "deduction", "value"))]
+    if any(abs(amount) >= MONEY_LIMIT for amount in amounts):
+        raise ApplicationError("amount_out_of_range", "These rates, weights and quantities give an amount too large "
+                               "to record (16 digits at most); check them.")
     return SaleQuote(
         lines=prices, trade_ins=traded, gold_rate=gold_rate, subtotal=subtotal, rounding=rounded.rounding,
         total=rounded.total, credit=credit, due=rounded.total - credit,

@@ -13,7 +13,13 @@ client does; everything the schema can state is left as drawn.
   (docs/sync-protocol.md); a schema can bound each item, not order them. In a
   positive case (every item valid) the operations are put in that order and
   repeats dropped, which leaves it valid; negative cases are sent as drawn.
+- A reference in a body (`branch_id`, `lines[].item_id`...) names a record:
+  in a positive case it is made to name a real one of the shop
+  (ZARGAR_FUZZ_REFERENCES), as the config's parameters do for paths. The
+  config can say so for bodies too, but the coverage phase ignores it.
 """
+import json
+import os
 import re
 import uuid
 
@@ -55,7 +61,24 @@ def _push_in_order(case) -> None:
     case.body["operations"] = ordered
 
 
+REFERENCES = json.loads(os.environ.get("ZARGAR_FUZZ_REFERENCES", "{}"))
+
+
+def _real_references(value) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _real_references(item)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            if name in REFERENCES and isinstance(item, str):
+                value[name] = REFERENCES[name]
+            else:
+                _real_references(item)
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     _fresh_idempotency_key(case)
     _push_in_order(case)
+    if _is_positive(case) and case.operation.path.startswith("/api/v1/"):
+        _real_references(case.body)

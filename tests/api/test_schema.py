@@ -111,6 +111,7 @@ def schemathesis_run(fuzz_shop, tmp_path, *, path_regex: str, authorization: str
     port, seeded, _ = fuzz_shop
     return st_run(schema_url=f"http://127.0.0.1:{port}/api/schema/?format=json", host=FUZZ_DOMAIN,
                   authorization=authorization, path_regex=path_regex, parameters=seeded.parameters,
+                  references=seeded.references,
                   report_dir=tmp_path, max_examples=EXAMPLES_PER_OPERATION, seed=SEED)
 
 
