@@ -1,7 +1,5 @@
 """Staff JWT endpoints: simplejwt's views, shop-bound, strictly throttled."""
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt import views as jwt_views
 
 from apps.accounts.lockout import lockout_response
@@ -25,25 +23,11 @@ class TokenObtainApi(_Throttled, jwt_views.TokenObtainPairView):
         return super().handle_exception(exc)
 
 
-# A refresh token is judged as a token (401 token_not_valid), not trimmed
-# into a blank field first: the schema says any non-empty string is one.
-class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
-    refresh = serializers.CharField(trim_whitespace=False)
-
-
-class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
-    refresh = serializers.CharField(trim_whitespace=False)
-
-
-@extend_schema(tags=["auth"], responses={200: TokenRefreshSerializer, **ERROR_RESPONSES})
+@extend_schema(tags=["auth"], responses={200: jwt_views.TokenRefreshView.serializer_class, **ERROR_RESPONSES})
 class TokenRefreshApi(_Throttled, jwt_views.TokenRefreshView):
     """A fresh access token (and, rotated, a fresh refresh token)."""
-
-    serializer_class = TokenRefreshSerializer
 
 
 @extend_schema(tags=["auth"], responses={200: None, **ERROR_RESPONSES})
 class TokenBlacklistApi(_Throttled, jwt_views.TokenBlacklistView):
     """Log out: the refresh token can no longer be used."""
-
-    serializer_class = TokenBlacklistSerializer

@@ -4,6 +4,7 @@ of shop A is not user 1 of shop B), so every token carries the shop's schema
 and is refused on any other shop's host.
 """
 from django.db import connection
+from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import (
     TokenBlacklistSerializer,
@@ -40,9 +41,13 @@ class ShopTokenObtainSerializer(TokenObtainPairSerializer):
     token_class = ShopRefreshToken
 
 
+# A refresh token is judged as a token (401 token_not_valid), not trimmed
+# into a blank field first (400): the schema says any non-empty string is one.
 class ShopTokenRefreshSerializer(TokenRefreshSerializer):
     token_class = ShopRefreshToken
+    refresh = serializers.CharField(trim_whitespace=False)
 
 
 class ShopTokenBlacklistSerializer(TokenBlacklistSerializer):
     token_class = ShopRefreshToken
+    refresh = serializers.CharField(trim_whitespace=False)

@@ -44,12 +44,17 @@ class PhoneField(Text):
     pass
 
 
+@extend_schema_field({"type": "string", "maxLength": 254, "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class EmailText(Text):
+    """An e-mail address or blank; the service checks it (invalid_email)."""
+
+
 class CustomerInputSerializer(serializers.Serializer):
     full_name = Text(max_length=150)
     phone = PhoneField(
         max_length=32, help_text="Any common spelling: 0912 123 4567, +98 912 123 4567, Persian digits; stored as E.164."
     )
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    email = EmailText(max_length=254, required=False, allow_blank=True, default="")
     notes = Text(max_length=2000, required=False, allow_blank=True, default="")
     birthday = serializers.DateField(required=False, allow_null=True, default=None)
 

@@ -13,6 +13,14 @@ client does; everything the schema can state is left as drawn.
   (docs/sync-protocol.md); a schema can bound each item, not order them. In a
   positive case (every item valid) the operations are put in that order and
   repeats dropped, which leaves it valid; negative cases are sent as drawn.
+- Rules between fields, or against the clock, that OpenAPI 3.0 cannot state
+  (no if/then, no "now"; each is in the field's description and refused
+  with its own code): an item priced by the gold rate has no fixed price and
+  a fixed-price item has one (fixed_price_not_allowed / _required); a sale
+  did not happen in the future (invalid_occurred_at); a trade-in is worth
+  something after rounding (invalid_trade_in). A positive case is made to
+  keep them: the pricing mode follows the fixed price, a future time becomes
+  now, a trade-in worth less than one unit is left out.
 - A reference in a body (`branch_id`, `lines[].item_id`...) names a record:
   in a positive case it is made to name a real one of the shop
   (ZARGAR_FUZZ_REFERENCES), as the config's parameters do for paths. The
@@ -20,6 +28,7 @@ client does; everything the schema can state is left as drawn.
 """
 import json
 import os
+from datetime import UTC, datetime
 import re
 import uuid
 
@@ -76,9 +85,46 @@ def _real_references(value) -> None:
                 _real_references(item)
 
 
+def _items_priced_consistently(body) -> None:
+    if "fixed_price" in body or "pricing_mode" in body:
+        fixed = isinstance(body.get("fixed_price"), str | int)
+        body["pricing_mode"] = "fixed" if fixed else "gold_rate"
+        if not fixed:
+            body["fixed_price"] = None
+
+
+def _worth_something(trade_in) -> bool:
+    """Roughly what apps/inventory/shop_pricing values it at; the board's
+    pure rate (about 10,000,000 in the test shop) when none is given."""
+    try:
+        rate = float(trade_in.get("pure_rate") or 1e7)
+        kept = 1 - float(trade_in.get("deduction_percent") or 0) / 100
+        return float(trade_in["weight"]) * trade_in["fineness"] / 1000 * rate * kept >= 2
+    except (KeyError, TypeError, ValueError):
+        return True
+
+
+def _sales_as_they_happen(body) -> None:
+    occurred = body.get("occurred_at")
+    if isinstance(occurred, str) and occurred[:4].isdigit() and occurred > datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"):
+        body["occurred_at"] = datetime.now(UTC).replace(microsecond=0).isoformat()
+    if isinstance(body.get("trade_ins"), list):
+        body["trade_ins"] = [t for t in body["trade_ins"] if not isinstance(t, dict) or _worth_something(t)]
+
+
+def _business_rules(case) -> None:
+    if not isinstance(case.body, dict):
+        return
+    if case.operation.path in ("/api/v1/items/", "/api/v1/items/{item_id}/"):
+        _items_priced_consistently(case.body)
+    if case.operation.path in ("/api/v1/sales/", "/api/v1/sales/quote/"):
+        _sales_as_they_happen(case.body)
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     _fresh_idempotency_key(case)
     _push_in_order(case)
     if _is_positive(case) and case.operation.path.startswith("/api/v1/"):
         _real_references(case.body)
+        _business_rules(case)
