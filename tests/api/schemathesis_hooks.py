@@ -28,9 +28,9 @@ client does; everything the schema can state is left as drawn.
 """
 import json
 import os
-from datetime import UTC, datetime
 import re
 import uuid
+from datetime import UTC, datetime
 
 import schemathesis
 
