@@ -218,7 +218,9 @@ def trade_in_price(*, weight, fineness, deduction_percent=_ZERO, pure_rate=None,
         weight=weight, fineness=fineness, pure_rate=pure_rate, deduction_percent=deduction_percent, currency=shop.currency
     )
     if value.value <= 0:
-        raise ApplicationError("invalid_trade_in", f"Trade-in {index + 1} is worth nothing; leave it out.")
+        # At the board's rate this depends on the board, not on the request alone: a conflict (409).
+        raise ApplicationError("invalid_trade_in", f"Trade-in {index + 1} is worth nothing; leave it out.",
+                               status=409 if pure_rate is board_rate else 400)
     return TradeInPrice(
         description=(description or "").strip()[:255], weight=weight, fineness=fineness, board_rate=board_rate,
         pure_rate=pure_rate, deduction_percent=deduction_percent, pure_weight=value.pure_weight,

@@ -141,8 +141,9 @@ def _quote(*, items: dict[UUID, Item], lines: Sequence[LineInput], trade_ins: Se
     amounts = [subtotal, rounded.total, credit, *(getattr(p, k) for p in prices for k in LINE_AMOUNTS),
                *(getattr(t, k) for t in traded for k in ("gross_value", "deduction", "value"))]
     if any(abs(amount) >= MONEY_LIMIT for amount in amounts):
+        # The items' weights and charges and the board's rates are stored state: a conflict (409).
         raise ApplicationError("amount_out_of_range", "These rates, weights and quantities give an amount too large "
-                               "to record (16 digits at most); check them.")
+                               "to record (16 digits at most); check them.", status=409)
     return SaleQuote(
         lines=prices, trade_ins=traded, gold_rate=gold_rate, subtotal=subtotal, rounding=rounded.rounding,
         total=rounded.total, credit=credit, due=rounded.total - credit,
