@@ -202,7 +202,14 @@ def item_update(*, actor, item: Item, **fields) -> Item:
     wanted = {**current, **{k: v for k, v in fields.items() if k in ITEM_ATTRIBUTES}}
     if fields.get("pricing_mode") == Item.PricingMode.GOLD_RATE and "fixed_price" not in fields:
         wanted["fixed_price"] = None
-    new = validation.item_attributes(wanted)
+    try:
+        new = validation.item_attributes(wanted)
+    except ApplicationError as exc:
+        # One weight changed against the other as stored: a conflict with the item (409), not a bad request.
+        if exc.code == "invalid_weight" and len({"gross_weight", "stone_weight"} & set(fields)) == 1 and "exceeds" in exc.message:
+            exc.status = 409
+        raise
+
     _check_relations(category=fields.get("category"), branch=fields.get("branch"))
     for relation in ("category", "branch"):
         if relation in fields:

@@ -190,7 +190,8 @@ def _sale_detail(sale_id) -> dict:
 class LineInputSerializer(serializers.Serializer):
     item_id = serializers.UUIDField()
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
-    rate = _rate(required=False, allow_null=True, help_text="Per gram at the item's fineness; default: the board's.")
+    rate = _rate(required=False, allow_null=True, min_value=Decimal("0.0001"),
+                 help_text="Per gram at the item's fineness; default: the board's.")
     making_value = money(required=False, allow_null=True, min_value=0, help_text="In the item's making mode; default: the tag's.")
     discount = money(min_value=0, default=Decimal(0), help_text="Money off the whole line, tax included.")
     description = Text(max_length=255, required=False, allow_blank=True, default="")

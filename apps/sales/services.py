@@ -235,8 +235,15 @@ def _checked_payments(payments: Sequence[PaymentInput], exponent: int) -> list[P
                 else f"Unknown payment method '{payment.method}'."
             )
             raise ApplicationError("invalid_payment", message, details=[{"field": field, "code": "invalid_method", "message": message}])
-        amount = checked_decimal(payment.amount, code="invalid_payment", quantum=quantum, strictly_positive=True, field=field,
-                          message="A payment must be a positive amount in whole minor units of the shop currency.")
+        try:
+            amount = checked_decimal(payment.amount, code="invalid_payment", quantum=quantum, strictly_positive=True,
+                                     field=field, message="A payment must be a positive amount in whole minor units of the shop currency.")
+        except ApplicationError as exc:
+            # Places the shop's currency does not have (a shop setting) conflict with the shop: 409.
+            amount = payment.amount
+            if isinstance(amount, Decimal) and amount.is_finite() and amount > 0 and amount == amount.quantize(Decimal("0.01")):
+                exc.status = 409
+            raise
         checked.append(PaymentInput(method=payment.method, amount=amount, reference=(payment.reference or "").strip()[:120]))
     return checked
 

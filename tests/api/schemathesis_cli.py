@@ -102,7 +102,7 @@ def st_run(*, schema_url: str, host: str, authorization: str, path_regex: str, p
         [ST, "--config-file", str(config), "run", schema_url,
          "-H", f"Host: {host}", "-H", f"Authorization: {authorization}",
          "--checks", "all", "--include-path-regex", path_regex,
-         "--max-examples", str(max_examples), "--seed", str(seed), "--workers", "1", "--no-color",
+         "--max-examples", str(max_examples), "--seed", str(seed), "--workers", "2", "--no-color",
          "--generation-database", "none",
          "--report", "json", "--report-json-path", str(report)],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT,
@@ -111,6 +111,7 @@ def st_run(*, schema_url: str, host: str, authorization: str, path_regex: str, p
              "DJANGO_SETTINGS_MODULE": "config.settings.test"},
     )
     output = done.stdout + done.stderr
+    (report_dir / "output.txt").write_text(output)
     if not report.exists():
         raise AssertionError(f"schemathesis wrote no report (exit {done.returncode}):\n{output}")
     return json.loads(report.read_text()), output
