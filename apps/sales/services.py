@@ -241,7 +241,7 @@ def _checked_payments(payments: Sequence[PaymentInput], exponent: int) -> list[P
         except ApplicationError as exc:
             # Places the shop's currency does not have (a shop setting) conflict with the shop: 409.
             amount = payment.amount
-            if isinstance(amount, Decimal) and amount.is_finite() and amount > 0 and amount == amount.quantize(Decimal("0.01")):
+            if isinstance(amount, Decimal) and amount.is_finite() and amount > 0 and amount.as_tuple().exponent >= -2:
                 exc.status = 409
             raise
         checked.append(PaymentInput(method=payment.method, amount=amount, reference=(payment.reference or "").strip()[:120]))
