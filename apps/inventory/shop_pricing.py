@@ -158,7 +158,8 @@ def line_price(
 
     gross = unit.total * quantity
     if discount > gross:
-        raise ApplicationError("invalid_discount", f"The discount {discount} is more than the line ({gross}).")
+        # The line's worth comes from the stored item and rates: a conflict (409), as other such refusals.
+        raise ApplicationError("invalid_discount", f"The discount {discount} is more than the line ({gross}).", status=409)
     return LinePrice(
         quantity=quantity, fineness=item.fineness, net_weight=item.net_weight, gold_rate_id=gold_rate_id,
         board_rate=board_rate, rate=rate, making_mode=making_mode, item_making_value=item_making,
