@@ -99,6 +99,19 @@ class LinePrice:
     total: Decimal
 
 
+def checked_in_currency(value, **kwargs) -> Decimal:
+    """checked_decimal for an amount in the shop's currency. An amount the
+    API accepts (2 places) that the currency lacks (IRR has none) conflicts
+    with a shop setting, not with the request's form: 409, not 400."""
+    try:
+        return checked_decimal(value, **kwargs)
+    except ApplicationError as exc:
+        places = -value.as_tuple().exponent if isinstance(value, Decimal) and value.is_finite() else None
+        if places is not None and value > 0 and -kwargs["quantum"].as_tuple().exponent < places <= 2:
+            exc.status = 409
+        raise
+
+
 def line_price(
     *,
     item: Item,
@@ -120,7 +133,7 @@ def line_price(
     rules = tax_rules_for_shop(shop)
     money_quantum = Decimal(1).scaleb(-rules.exponent)
     quantity = checked_count(quantity, code="invalid_quantity", message="The quantity must be a whole number of at least 1.")
-    discount = checked_decimal(
+    discount = checked_in_currency(
         discount, code="invalid_discount", quantum=money_quantum,
         message=f"A discount must be a non-negative amount in whole {rules.currency} minor units.",
     )

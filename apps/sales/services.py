@@ -32,7 +32,7 @@ from apps.inventory.shop_pricing import (
     LinePrice,
     TradeInPrice,
     checked_count,
-    checked_decimal,
+    checked_in_currency,
     line_price,
     tax_rules_for_shop,
     trade_in_price,
@@ -235,15 +235,8 @@ def _checked_payments(payments: Sequence[PaymentInput], exponent: int) -> list[P
                 else f"Unknown payment method '{payment.method}'."
             )
             raise ApplicationError("invalid_payment", message, details=[{"field": field, "code": "invalid_method", "message": message}])
-        try:
-            amount = checked_decimal(payment.amount, code="invalid_payment", quantum=quantum, strictly_positive=True,
-                                     field=field, message="A payment must be a positive amount in whole minor units of the shop currency.")
-        except ApplicationError as exc:
-            # Places the shop's currency does not have (a shop setting) conflict with the shop: 409.
-            amount = payment.amount
-            if isinstance(amount, Decimal) and amount.is_finite() and amount > 0 and amount.as_tuple().exponent >= -2:
-                exc.status = 409
-            raise
+        amount = checked_in_currency(payment.amount, code="invalid_payment", quantum=quantum, strictly_positive=True, field=field,
+                                     message="A payment must be a positive amount in whole minor units of the shop currency.")
         checked.append(PaymentInput(method=payment.method, amount=amount, reference=(payment.reference or "").strip()[:120]))
     return checked
 
