@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine: `make run` and `make test`.
-.PHONY: run test bootstrap bench bench-sync bench-dashboard clean
+.PHONY: run test bootstrap bench bench-sync bench-dashboard bench-outbox clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -11,7 +11,7 @@ test: bootstrap
 	@scripts/test.sh $(ARGS)
 
 # Benchmarks print figures and write them to bench-results/; they are not tests.
-bench: bench-sync bench-dashboard bench-locust
+bench: bench-sync bench-dashboard bench-outbox bench-locust
 
 bench-sync: bootstrap
 	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
@@ -24,6 +24,14 @@ bench-dashboard: bootstrap
 	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
 		&& .venv/bin/python manage.py migrate_schemas -v 0
 	@.venv/bin/python scripts/bench_dashboard.py $(ARGS)
+
+# A broker outage: what it costs a request, and how long the outbox takes to
+# drain once Redis is back (30 terminals' burst; a Redis of its own, killed
+# and restarted; a real worker and beat).
+bench-outbox: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
+		&& .venv/bin/python manage.py migrate_schemas -v 0
+	@.venv/bin/python scripts/bench_outbox_outage.py $(ARGS)
 
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis

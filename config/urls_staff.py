@@ -4,6 +4,7 @@ lives in config, above every app, so that no app has to import all the
 others; the namespace stays "ui" (templates reverse "ui:<name>")."""
 from django.urls import path
 
+from apps.accounts import mfa_views as mfa
 from apps.accounts import views as accounts
 from apps.customers import views as customers
 from apps.inventory import views as inventory
@@ -22,6 +23,12 @@ urlpatterns = [
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/language/", accounts.language_set, name="language-set"),
+    path("accounts/login/verify/", mfa.login_verify, name="login-verify"),
+    path("accounts/mfa/", mfa.mfa_page, name="mfa"),
+    path("accounts/mfa/codes/", mfa.mfa_codes, name="mfa-codes"),
+    path("accounts/mfa/disable/", mfa.mfa_disable, name="mfa-disable"),
+    path("accounts/mfa/recovery-codes/", mfa.mfa_recovery_renew, name="mfa-recovery-renew"),
+    path("accounts/mfa/staff/", mfa.staff_mfa, name="staff-mfa"),
     path("settings/", tenancy.shop_settings, name="shop-settings"),
     # inventory and the gold rate board
     path("inventory/", inventory.item_list, name="item-list"),

@@ -185,7 +185,9 @@ class Terminal:
             else:
                 self._report(method, path, response.status_code, started, None)
                 status = response.status_code
-                busy = status == 429 or (status == 409 and _error(response)[0] == "sync_in_progress")
+                code = _error(response)[0]
+                # Too many failed enrolments: minutes to wait, and a person must fix the code.
+                busy = (status == 429 and code != "enrollment_attempts_exceeded") or (status == 409 and code == "sync_in_progress")
                 if not (busy or (status >= 500 and idempotent)):
                     return response
                 failure = f"HTTP {status} {_error(response)[0]}"
@@ -228,8 +230,9 @@ class Terminal:
             "app_version": app_version or __version__,
         }
         response = self._send("POST", "/devices/enroll", body=body, auth=False, idempotent=False)
-        if response.status_code == 400 and _error(response)[0] == "enrollment_code_invalid":
-            raise EnrollmentFailed(400, *_error(response))
+        refused = {400: "enrollment_code_invalid", 429: "enrollment_attempts_exceeded"}
+        if refused.get(response.status_code) == _error(response)[0]:
+            raise EnrollmentFailed(response.status_code, *_error(response))
         data = self._json(response, ok=(201,))
         return self.store.device_save(
             device_id=data["device_id"], token=data["token"], receipt_prefix=data["receipt_prefix"],

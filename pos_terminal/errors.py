@@ -31,7 +31,9 @@ class ServerError(TerminalError):
 
 
 class EnrollmentFailed(ServerError):
-    """The enrolment code was refused (used, expired or unknown)."""
+    """The enrolment code was refused (used, expired or unknown), or
+    enrolment from here is refused for a while after too many such codes
+    (`enrollment_attempts_exceeded`, with the wait in the message)."""
 
 
 class EnvelopeError(ServerError):

@@ -140,7 +140,6 @@ def gunicorn_start(port: int, workers: int, threads: int = 1, *, code: Path = RO
         "ALLOWED_HOSTS": ".localhost,localhost,127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "THROTTLE_USER": "1000000/min",
-        "THROTTLE_ENROLL": "1000000/min",
         "THROTTLE_AUTH": "1000/min",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(code),

@@ -61,7 +61,7 @@ DJANGO_SETTINGS_MODULE=config.settings.production \
 SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(50))') \
 ALLOWED_HOSTS=.localhost,localhost,127.0.0.1 \
 SECURE_SSL_REDIRECT=0 \
-THROTTLE_ANON=1000000/min THROTTLE_USER=1000000/min THROTTLE_AUTH=1000000/min THROTTLE_ENROLL=1000000/min \
+THROTTLE_ANON=1000000/min THROTTLE_USER=1000000/min THROTTLE_AUTH=1000000/min \
 LOG_LEVEL=WARNING \
   .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$port" --workers "$WORKERS" --threads "$THREADS" \
     --worker-class "$worker_class" --no-control-socket --log-level warning >"$base-gunicorn.log" 2>&1 &

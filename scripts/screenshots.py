@@ -88,7 +88,7 @@ def pages_to_shoot(page, base):
     if customer:
         shots.append(("customer", customer))
     shots += [("terminals", "/terminals/"), ("review", "/review/"),
-              ("reports", "/reports/"), ("settings", "/settings/")]
+              ("reports", "/reports/"), ("report-daily", "/reports/daily/"), ("settings", "/settings/")]
     return shots
 
 

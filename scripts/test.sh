@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=config.settings.test
 scripts/browser.sh  # Debian's Chromium for tests/browser, when missing
+NGINX="${NGINX:-$(scripts/nginx.sh)}"  # a real nginx in front, for the trusted-proxy tests
+export NGINX
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" = 5 ]; then echo "[test] no test was collected: failing" >&2; fi

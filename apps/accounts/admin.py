@@ -6,9 +6,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AdminPasswordChangeForm, BaseUserCreationForm
 from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.mfa import mfa_enabled
 from apps.accounts.models import Role, User
 from apps.accounts.services import user_create, user_password_set, user_update
 from apps.core.admin_writes import ServiceAdmin
@@ -73,6 +77,20 @@ class OperatorAdmin(UserAdmin):
         return False
 
 
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's own login asks only the password: users with two-step
+    sign-in log in on the staff login (which asks the code) and come back."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if mfa_enabled(user):
+            raise forms.ValidationError(
+                _("This account uses two-step sign-in: log in on the staff login page (%(url)s), then open the admin."),
+                code="mfa_required", params={"url": reverse("ui:login")},
+            )
+
+
+admin.site.login_form = AdminLoginForm
 admin.site.unregister(Group)
 
 

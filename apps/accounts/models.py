@@ -69,3 +69,35 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+
+class MfaDevice(models.Model):
+    """A user's authenticator app (TOTP, RFC 6238). It lives in the shop's
+    schema with the user, so a secret of one shop means nothing in another.
+    The secret must be readable to check codes, as every TOTP server's is;
+    `last_step` is the time step of the last code taken, so a code is
+    accepted once."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="mfa_device")
+    secret = models.CharField(max_length=64)
+    last_step = models.BigIntegerField(default=0)
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"MFA of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for a user who has lost the authenticator. Only a
+    SHA-256 of the code is kept: the codes are random (50 bits), not chosen
+    by people, so a fast hash is enough and a login checks them at once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="accounts_recovery_code_unique")]
+
+    def __str__(self):
+        return f"recovery code of {self.user}"

@@ -24,6 +24,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 }
 
 
+# The roles a shop that requires two-step sign-in (Tenant.mfa_required)
+# holds to it; cashiers may enrol but are never made to.
+MFA_REQUIRED_ROLES = {Role.OWNER, Role.MANAGER}
+
 # Managers and owners may look at every shop record in the shop's admin site;
 # writes go through services, so the admin grants no add/change/delete.
 ADMIN_VIEW_ROLES = {Role.MANAGER, Role.OWNER}

@@ -3,15 +3,22 @@ JWTs bound to the shop that issued them. User ids are per shop schema (user 1
 of shop A is not user 1 of shop B), so every token carries the shop's schema
 and is refused on any other shop's host.
 """
+from django.contrib.auth.models import update_last_login
 from django.db import connection
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import (
     TokenBlacklistSerializer,
     TokenObtainPairSerializer,
+    TokenObtainSerializer,
     TokenRefreshSerializer,
 )
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from apps.accounts.mfa import OTP_MAX_LENGTH, mfa_enrolment_required, mfa_login_check
+from apps.accounts.models import User
+from apps.core.errors import ApplicationError
 
 SHOP_CLAIM = "shop"
 
@@ -38,7 +45,22 @@ class ShopRefreshToken(ShopBoundToken, RefreshToken):
 
 
 class ShopTokenObtainSerializer(TokenObtainPairSerializer):
+    """E-mail and password, then, for a user with two-step sign-in, `otp`
+    (a code from the app or a recovery code), checked before any token is
+    made (accounts/mfa.py)."""
+
     token_class = ShopRefreshToken
+    otp = serializers.CharField(required=False, allow_blank=True, max_length=OTP_MAX_LENGTH, write_only=True,
+                                help_text="The authenticator app's code, or a recovery code, for users with two-step sign-in.")
+
+    def validate(self, attrs):
+        TokenObtainSerializer.validate(self, attrs)  # the password (django-axes counts failures); sets self.user
+        request = self.context["request"]
+        mfa_login_check(request=request, user=self.user, shop=getattr(request, "tenant", None), code=attrs.get("otp"))
+        refresh = self.get_token(self.user)
+        if api_settings.UPDATE_LAST_LOGIN:
+            update_last_login(None, self.user)
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
 
 
 # A refresh token is judged as a token (401 token_not_valid), not trimmed
@@ -46,6 +68,20 @@ class ShopTokenObtainSerializer(TokenObtainPairSerializer):
 class ShopTokenRefreshSerializer(TokenRefreshSerializer):
     token_class = ShopRefreshToken
     refresh = serializers.CharField(trim_whitespace=False)
+
+    def validate(self, attrs):
+        """Once the shop requires MFA, a refresh token issued before gives an
+        owner or manager without it no new tokens (checked only then)."""
+        if getattr(connection.tenant, "mfa_required", False):
+            try:
+                user_id = self.token_class(attrs["refresh"]).payload.get(api_settings.USER_ID_CLAIM)
+            except TokenError:
+                user_id = None  # refused below, as always
+            user = User.objects.filter(pk=user_id).first() if user_id else None
+            if user is not None and mfa_enrolment_required(user=user, shop=connection.tenant):
+                raise ApplicationError("mfa_enrolment_required", "The shop requires two-step sign-in: set it up on the staff site first.",
+                                       status=403)
+        return super().validate(attrs)
 
 
 class ShopTokenBlacklistSerializer(TokenBlacklistSerializer):

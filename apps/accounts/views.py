@@ -1,4 +1,5 @@
-"""Staff login (with django-axes lockout), logout, password change and the
+"""Staff login (with django-axes lockout, then the code of users with
+two-step sign-in: accounts/mfa_views.py), logout, password change and the
 per-user language switch."""
 from django import forms
 from django.contrib import messages
@@ -11,6 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.mfa import mfa_enabled
+from apps.accounts.mfa_views import login_pending_start
 from apps.accounts.services import user_language_set
 from apps.core.errors import ApplicationError
 
@@ -23,6 +26,12 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if mfa_enabled(user):
+            return login_pending_start(self.request, user=user, next_url=self.get_success_url())
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from apps.core.errors import ApplicationError, error_body
+from apps.core.unavailable import database_unavailable, database_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ def api_exception_handler(exc, context):
 
     response = exception_handler(exc, context)
     if response is None:
+        if database_unavailable(exc):  # the same 503 as every other path (apps.core.unavailable)
+            logger.warning("Database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+            return database_unavailable_response(context["request"])
         logger.exception("Unhandled API error", exc_info=exc)
         return Response(
             error_body("server_error", "An unexpected error occurred."),

@@ -17,6 +17,10 @@ Both end in `outbox_relay`, in a worker: it locks the unpublished events with
 same time), sends one message per consumer task with the batch's ids, and
 marks them published in the same transaction. A crash between publishing and
 committing hands the events over again later; consumers are idempotent.
+
+Consumer batches are sent at CONSUMER_PRIORITY, below everything else: Redis
+serves priority 0 first, so after an outage a sweep or a hand-off does not
+wait (and expire) behind the backlog of batches it is there to create.
 """
 import logging
 import threading
@@ -36,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 RELAY_TASK = "core.outbox_relay"
 SCHEMA_HEADER = "_schema_name"  # tenant-schemas-celery runs the task in this schema
+CONSUMER_PRIORITY = 6  # Redis: 0 (the default) is served first; kombu's steps are 0, 3, 6, 9
 
 _breaker = threading.Lock()
 _broker_down_until = 0.0
@@ -129,7 +134,8 @@ def outbox_relay(*, event_ids: list | None = None, batch_size: int | None = None
             headers = {SCHEMA_HEADER: connection.schema_name}
             with app.producer_or_acquire() as producer:
                 for task_name, ids in sorted(by_task.items()):
-                    app.send_task(task_name, kwargs={"event_ids": ids}, headers=headers, producer=producer)
+                    app.send_task(task_name, kwargs={"event_ids": ids}, headers=headers, producer=producer,
+                                  priority=CONSUMER_PRIORITY)
         OutboxEvent.objects.filter(pk__in=[pk for pk, _ in rows]).update(published_at=now, attempts=F("attempts") + 1)
     return len(rows)
 

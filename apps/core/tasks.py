@@ -71,11 +71,14 @@ def outbox_relay_task(event_ids: list[str]) -> int:
 
 
 @app.task(base=BackgroundTask, name="core.outbox_sweep")
-def outbox_sweep_task() -> int:
-    """Relays whatever the on-commit hand-off missed in this shop."""
+def outbox_sweep_task(grace_seconds: int | None = None) -> int:
+    """Relays whatever the on-commit hand-off missed in this shop (events
+    older than `grace_seconds`, by default OUTBOX_SWEEP_GRACE_SECONDS)."""
+    from datetime import timedelta
+
     from apps.core.outbox import outbox_sweep
 
-    return outbox_sweep()
+    return outbox_sweep(grace=None if grace_seconds is None else timedelta(seconds=grace_seconds))
 
 
 # --------------------------------------------------------------------------

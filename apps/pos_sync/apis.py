@@ -1,6 +1,5 @@
 """POS API v1 (docs/sync-protocol.md): enrolment, status, pull, push."""
 from django.conf import settings
-from django.db import OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -10,12 +9,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api import QueryFilters
+from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError
 from apps.core.fields import Text
 from apps.core.schema import ERROR_RESPONSES, ErrorSerializer
 from apps.pos_sync import selectors
 from apps.pos_sync.authentication import DeviceAuthentication, IsDevice
 from apps.pos_sync.cursor import cursor_encode
+from apps.pos_sync.enrollment_limits import enrollment_attempt_check, enrollment_failure_record
 from apps.pos_sync.envelope import envelope_parse
 from apps.pos_sync.pull import pull_page
 from apps.pos_sync.push import push_apply
@@ -40,9 +41,11 @@ class PosApiView(APIView):
 
 
 class EnrollApi(APIView):
+    """Failed attempts are limited per client and per code (enrollment_limits);
+    successful enrolments are not counted."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_scope = "enroll"
 
     class InputSerializer(serializers.Serializer):
         enrollment_code = Text(max_length=64)
@@ -61,12 +64,19 @@ class EnrollApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enrolled = device_enroll(
-            code=data.validated_data["enrollment_code"],
-            name=data.validated_data["name"],
-            fingerprint=data.validated_data["fingerprint"],
-            app_version=data.validated_data["app_version"],
-        )
+        attempt = {"client": client_ip(request), "code": data.validated_data["enrollment_code"]}
+        enrollment_attempt_check(**attempt)
+        try:
+            enrolled = device_enroll(
+                code=data.validated_data["enrollment_code"],
+                name=data.validated_data["name"],
+                fingerprint=data.validated_data["fingerprint"],
+                app_version=data.validated_data["app_version"],
+            )
+        except ApplicationError as exc:
+            if exc.code == "enrollment_code_invalid":
+                enrollment_failure_record(**attempt)
+            raise
         terminal = enrolled.device.terminal
         body = {
             "device_id": enrolled.device.id,
@@ -127,11 +137,8 @@ class PushApi(PosApiView):
         if length.isdigit() and int(length) > settings.POS_MAX_BODY_BYTES:
             raise ApplicationError("payload_too_large", f"The body is over {settings.POS_MAX_BODY_BYTES} bytes; send fewer operations.", status=413)
         batch_id, operations = envelope_parse(request.body)
-        try:
-            outcome = push_apply(device_id=request.auth.pk, shop=request.tenant, operations=operations)
-        except OperationalError as exc:  # the database went away mid-push: nothing was written
-            raise ApplicationError("temporarily_unavailable", "The server cannot record operations right now; retry.",
-                                   status=503, headers={"Retry-After": "5"}) from exc
+        # The database going away mid-push is a 503 with Retry-After (apps.core.unavailable): nothing was written.
+        outcome = push_apply(device_id=request.auth.pk, shop=request.tenant, operations=operations)
         return Response({
             "batch_id": str(batch_id) if batch_id else None,
             "results": outcome.results,

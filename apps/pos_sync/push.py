@@ -20,6 +20,7 @@ from psycopg import errors as pg_errors
 from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
 from apps.core.ids import ledger_id
+from apps.core.unavailable import database_unavailable
 from apps.customers.services import customer_create
 from apps.pos_sync.envelope import Operation as Op
 from apps.pos_sync.models import Device, Operation
@@ -191,6 +192,8 @@ class _Run:
         except DatabaseError as exc:
             if _is_temporary(exc):
                 raise _Temporary() from exc
+            if database_unavailable(exc):  # the connection is gone, not this sale: the push fails whole (503)
+                raise
             if len(plans) == 1:
                 return {("error", plans[0].sale_id): [{"code": "integrity_error", "field": None, "message": _constraint(exc)}]}
         numbers: dict = {}
@@ -229,6 +232,8 @@ class _Run:
         except DatabaseError as exc:
             if _is_temporary(exc):
                 raise _Temporary() from exc
+            if database_unavailable(exc):
+                raise
             self._reject(op, [{"code": "integrity_error", "field": None, "message": _constraint(exc)}])
         else:
             self._log(op, Operation.Status.APPLIED, _result(op, "applied", server_id=server_id))

@@ -1,13 +1,13 @@
 """The dashboard, and reports for managers: on screen, as CSV and as PDF.
 Each report is built once as a table of raw values (Decimals, dates) and then
 shown localized on the page and in the PDF, or written plainly (ASCII digits,
-ISO dates) to CSV so that spreadsheets read it. Every figure comes from
-`apps.reports.selectors` (past days from the daily aggregates, today live)."""
-import csv
+ISO dates) to CSV so that spreadsheets read it, through the one CSV writer
+(`apps.ui.spreadsheet`, which keeps names from running as formulas). Every
+figure comes from `apps.reports.selectors` (past days from the daily
+aggregates, today live)."""
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from io import StringIO
 
 from django import forms
 from django.contrib import messages
@@ -27,6 +27,7 @@ from apps.ui import formatting
 from apps.ui.charts import Chart, chart
 from apps.ui.labels import error_text, label
 from apps.ui.pdf import Table, document_pdf
+from apps.ui.spreadsheet import csv_response
 from apps.ui.permissions import permission_required
 
 VIEW_REPORTS = "accounts.view_reports"
@@ -66,15 +67,12 @@ def display(value, kind: str, currency: str) -> str:
     return str(value)
 
 
-def plain(value, kind: str, currency: str) -> str:
-    """A CSV cell: ASCII digits, no grouping, money in the currency's places."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
+def plain(value, kind: str, currency: str):
+    """A CSV value: money in the currency's places; the one CSV writer
+    (apps.ui.spreadsheet) writes it with ASCII digits and no grouping."""
     if kind == "money" and isinstance(value, (Decimal, int)):
-        return str(quantize_money(Decimal(value), currency_exponent(currency)))
-    return str(value)
+        return quantize_money(Decimal(value), currency_exponent(currency))
+    return value
 
 
 class PeriodForm(forms.Form):
@@ -208,17 +206,9 @@ def report_index(request):
 
 
 def report_csv(report: Report, currency: str) -> HttpResponse:
-    out = StringIO()
-    out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(report.columns)
-    for row in report.rows:
-        writer.writerow([plain(v, k, currency) for v, k in zip(row, report.kinds)])
-    if report.footer:
-        writer.writerow([plain(v, k, currency) for v, k in zip(report.footer, report.kinds)])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{report.name}-{today().isoformat()}.csv"'
-    return response
+    rows = [report.columns] + report.rows + ([report.footer] if report.footer else [])
+    return csv_response([[plain(v, k, currency) for v, k in zip(row, report.kinds)] for row in rows],
+                        filename=f"{report.name}-{today().isoformat()}.csv")
 
 
 def report_pdf(report: Report, shop, rtl: bool) -> HttpResponse:

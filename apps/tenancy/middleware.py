@@ -1,10 +1,11 @@
 """Host routing: picks the shop's schema from the host name, first of all."""
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from apps.core.errors import error_body
+from apps.core.errors import error_response
 from apps.core.views import not_found
 
 # Answered on every host, before any database access, so that they still
@@ -18,6 +19,10 @@ class ShopMiddleware(TenantMainMiddleware):
             connection.set_schema_to_public()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             return None
+        try:
+            request.get_host()
+        except DisallowedHost:  # django-tenants would answer an empty HTML 404, also under /api/
+            return not_found(request, "No shop at this address.")
         response = super().process_request(request)
         if response is not None:
             return response
@@ -37,7 +42,7 @@ class ShopMiddleware(TenantMainMiddleware):
 def shop_suspended(request):
     message = "This shop is suspended. Contact the platform operator."
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("shop_suspended", message), status=403)
+        return error_response("shop_suspended", message, status=403)
     return HttpResponse(
         f"<!doctype html><title>Shop suspended</title><h1>Shop suspended</h1><p>{message}</p>"
         "<!-- error code: shop_suspended -->",

@@ -66,6 +66,9 @@ class Tenant(TenantMixin):
         default=LOW_STOCK_THRESHOLD_DEFAULT, validators=[MaxValueValidator(LOW_STOCK_THRESHOLD_MAX)],
         help_text="Restockable items at or below this quantity are low on stock.",
     )
+    # Owners and managers must sign in with a code from an app as well
+    # (apps/accounts/mfa.py); cashiers may, but are never made to.
+    mfa_required = models.BooleanField(default=False, help_text="Owners and managers must use two-step sign-in.")
 
     auto_create_schema = True
 

@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
+from apps.accounts.mfa import mfa_enabled
 from apps.accounts.models import Role
 from apps.accounts.services import language_check, user_create
 from apps.branches.services import branch_create
@@ -147,7 +148,7 @@ def shop_create(
 # schema and the template flag never change).
 SHOP_SETTINGS = (
     "name", "currency", "language", "timezone", "tax_regime", "vat_percent", "profit_percent",
-    "rounding_increment", "rounding_mode", "price_tolerance_percent", "low_stock_threshold",
+    "rounding_increment", "rounding_mode", "price_tolerance_percent", "low_stock_threshold", "mfa_required",
 )
 
 
@@ -207,6 +208,27 @@ def shop_low_stock_threshold_set(*, shop: Tenant, actor, threshold: int) -> Tena
     if getattr(connection, "tenant", None) is not None and connection.schema_name == shop.schema_name:
         audit_record(actor=actor, action="tenancy.shop_low_stock_threshold_set", obj=shop,
                      before={"low_stock_threshold": before}, after={"low_stock_threshold": threshold})
+    return shop
+
+
+@transaction.atomic
+def shop_mfa_required_set(*, shop: Tenant, actor, required: bool) -> Tenant:
+    """Whether owners and managers must use two-step sign-in. The one who
+    turns it on must use it already, so the shop cannot lock its owner out
+    of the settings page."""
+    if not actor.has_perm("accounts.manage_shop"):
+        raise ApplicationError("permission_denied", "You may not change the shop's settings.", status=403)
+    required = bool(required)
+    if required and not mfa_enabled(actor):
+        raise ApplicationError("mfa_enrolment_required", "Set up two-step sign-in for yourself before requiring it of others.")
+    before = shop.mfa_required
+    if before == required:
+        return shop
+    Tenant.objects.filter(pk=shop.pk).update(mfa_required=required)
+    shop.mfa_required = required
+    if getattr(connection, "tenant", None) is not None and connection.schema_name == shop.schema_name:
+        audit_record(actor=actor, action="tenancy.shop_mfa_required_set", obj=shop,
+                     before={"mfa_required": before}, after={"mfa_required": required})
     return shop
 
 

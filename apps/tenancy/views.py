@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
 from apps.tenancy.models import LOW_STOCK_THRESHOLD_MAX, Tenant
-from apps.tenancy.services import shop_language_set, shop_low_stock_threshold_set
+from apps.tenancy.services import shop_language_set, shop_low_stock_threshold_set, shop_mfa_required_set
 from apps.ui.permissions import permission_required
 
 
@@ -26,14 +26,32 @@ class ShopStockForm(forms.Form):
     )
 
 
+class ShopSecurityForm(forms.Form):
+    mfa_required = forms.BooleanField(
+        required=False, label=gettext_lazy("Owners and managers must use two-step sign-in"),
+        help_text=gettext_lazy("They set it up at their next login (an authenticator app on the phone). Cashiers may, but need not."),
+    )
+
+
 @permission_required("accounts.manage_shop")
 def shop_settings(request):
     shop = request.tenant
     posted = request.POST if request.method == "POST" else None
-    stock = posted is not None and posted.get("settings") == "stock"  # which of the page's two forms was sent
-    form = ShopLanguageForm(None if stock else posted, initial={"language": shop.language})
+    which = posted.get("settings", "") if posted is not None else None  # which of the page's forms was sent
+    stock, security = which == "stock", which == "security"
+    form = ShopLanguageForm(posted if which == "" else None, initial={"language": shop.language})
     stock_form = ShopStockForm(posted if stock else None, initial={"low_stock_threshold": shop.low_stock_threshold})
-    if stock and stock_form.is_valid():
+    security_form = ShopSecurityForm(posted if security else None, initial={"mfa_required": shop.mfa_required})
+    if security and security_form.is_valid():
+        try:
+            shop_mfa_required_set(shop=shop, actor=request.user, required=security_form.cleaned_data["mfa_required"])
+        except ApplicationError as exc:
+            security_form.add_error("mfa_required", _("Set up two-step sign-in for yourself first.")
+                                    if exc.code == "mfa_enrolment_required" else exc.message)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("ui:shop-settings")
+    elif stock and stock_form.is_valid():
         try:
             shop_low_stock_threshold_set(shop=shop, actor=request.user, threshold=stock_form.cleaned_data["low_stock_threshold"])
         except ApplicationError as exc:
@@ -41,7 +59,7 @@ def shop_settings(request):
         else:
             messages.success(request, _("Settings saved."))
             return redirect("ui:shop-settings")
-    elif posted is not None and not stock and form.is_valid():
+    elif which == "" and form.is_valid():
         try:
             shop_language_set(shop=shop, actor=request.user, language=form.cleaned_data["language"])
         except ApplicationError as exc:
@@ -49,4 +67,5 @@ def shop_settings(request):
         else:
             messages.success(request, _("Settings saved."))
             return redirect("ui:shop-settings")
-    return render(request, "tenancy/shop_settings.html", {"form": form, "stock_form": stock_form, "shop": shop})
+    return render(request, "tenancy/shop_settings.html", {"form": form, "stock_form": stock_form, "security_form": security_form,
+                                                          "shop": shop})

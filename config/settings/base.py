@@ -6,9 +6,11 @@ with a default that is safe on a developer's laptop. The environment modules
 (local, test, production) only change what must differ.
 """
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
+import django
 from celery.schedules import crontab  # noqa: F401  (used by CELERY_BEAT_SCHEDULE)
 from django.core.exceptions import ImproperlyConfigured
 
@@ -96,6 +98,7 @@ PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", "localhost,127.0.0.1")
 MIDDLEWARE = [
     "apps.tenancy.middleware.ShopMiddleware",  # first: picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.csp.ContentSecurityPolicyMiddleware",  # CONTENT_SECURITY_POLICY on every HTML page
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,14 +107,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.ui.middleware.ShopLocaleMiddleware",  # the shop's (or user's) language and time zone
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.accounts.middleware.MfaEnrolmentMiddleware",  # a shop requiring MFA: owners and managers enrol first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its response
 ]
+# Every HTML page's Content-Security-Policy (apps.core.csp): no inline script
+# or style anywhere, so nothing but our own static files runs.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+)
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Then Django's own admin templates, ahead of django_tenants' copies of the
+        # admin index and app list, which style inline (the CSP refuses that:
+        # apps.core.csp). An override of an admin template goes in templates/admin/.
+        "DIRS": [BASE_DIR / "templates", Path(django.__file__).parent / "contrib/admin/templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -135,11 +149,16 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Database and cache
 # --------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zargar")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env("DB_CONN_MAX_AGE", 60, int))}
+# Health checks: a kept connection that broke (PostgreSQL restarted) is
+# replaced at its first use in a request, instead of failing that request.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env("DB_CONN_MAX_AGE", 60, int), conn_health_checks=True)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# PostgreSQL unreachable: every endpoint answers 503 temporarily_unavailable
+# with this Retry-After (apps/core/unavailable.py).
+DATABASE_RETRY_AFTER_SECONDS = env("DATABASE_RETRY_AFTER_SECONDS", 5, int)
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
@@ -190,8 +209,30 @@ AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT", 5, int)
 AXES_COOLOFF_TIME = timedelta(minutes=env("AXES_COOLOFF_MINUTES", 15, int))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lockout are not counted: a locked-out client
+# hammering on must not add to the user's failures across clients (below).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.attempt_username"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_HANDLER = "apps.accounts.lockout.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "apps.core.clientip.client_ip"
+# Lockout is per user *and* client (above). Across all clients a user's
+# failures earn only a short delay, never a lockout: after this many (twice
+# what one client may have), each attempt waits the delay after the last
+# failure, doubled per further failure, capped.
+LOGIN_DELAY_AFTER_FAILURES = env("LOGIN_DELAY_AFTER_FAILURES", 10, int)
+LOGIN_DELAY_SECONDS = env("LOGIN_DELAY_SECONDS", 2, int)
+LOGIN_DELAY_MAX_SECONDS = env("LOGIN_DELAY_MAX_SECONDS", 30, int)
+# The client's address (apps.core.clientip), which throttles and the lockout
+# key on: REMOTE_ADDR, unless this many proxies that append to
+# X-Forwarded-For stand in front (the ingress: 1). With networks set, only
+# peers in them may forward for others.
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT", 0, int)
+TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", "")
+try:
+    [ip_network(cidr, strict=False) for cidr in TRUSTED_PROXY_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS: {exc}") from exc
 
 # --------------------------------------------------------------------------
 # REST framework
@@ -207,17 +248,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
-    # Throttle counters live in Redis through the cache, tenant-prefixed.
+    # Throttle counters live in Redis through the cache, tenant-prefixed,
+    # keyed on the client address of apps.core.clientip.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "apps.core.throttling.AnonRateThrottle",
+        "apps.core.throttling.UserRateThrottle",
+        "apps.core.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", "120/min"),
         "user": env("THROTTLE_USER", "3000/min"),
         "auth": env("THROTTLE_AUTH", "20/min"),
-        "enroll": env("THROTTLE_ENROLL", "10/min"),
     },
 }
 
@@ -260,6 +301,11 @@ POS_MAX_BODY_BYTES = env("POS_MAX_BODY_BYTES", 1048576, int)
 POS_MAX_OFFLINE_HOURS = env("POS_MAX_OFFLINE_HOURS", 72, int)
 # How long a push waits for a row lock before answering `retry`.
 POS_LOCK_TIMEOUT = env("POS_LOCK_TIMEOUT", "5s")
+# Failed enrolments (unknown, used or expired codes) allowed per client
+# address and per code tried, within the window; successful ones are free.
+POS_ENROLL_FAILURES_PER_CLIENT = env("POS_ENROLL_FAILURES_PER_CLIENT", 20, int)
+POS_ENROLL_FAILURES_PER_CODE = env("POS_ENROLL_FAILURES_PER_CODE", 5, int)
+POS_ENROLL_FAILURE_WINDOW_SECONDS = env("POS_ENROLL_FAILURE_WINDOW_SECONDS", 900, int)
 DATA_UPLOAD_MAX_MEMORY_SIZE = POS_MAX_BODY_BYTES + 65536
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
@@ -285,6 +331,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Keeps what a worker held when its broker connection dropped and gives it
+# back once connected again (with apps.core.broker.BrokerRecovery).
+CELERY_WORKER_CONSUMER = "apps.core.broker:Consumer"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = env("CELERY_TASK_SOFT_TIME_LIMIT", 240, int)
 CELERY_TASK_TIME_LIMIT = env("CELERY_TASK_TIME_LIMIT", 300, int)
@@ -293,20 +342,25 @@ CELERY_TASK_TIME_LIMIT = env("CELERY_TASK_TIME_LIMIT", 300, int)
 CELERY_TASK_MAX_RETRIES = env("CELERY_TASK_MAX_RETRIES", 6, int)
 CELERY_TASK_RETRY_BACKOFF = env("CELERY_TASK_RETRY_BACKOFF", 2, int)  # seconds, doubled per retry
 CELERY_TASK_RETRY_BACKOFF_MAX = env("CELERY_TASK_RETRY_BACKOFF_MAX", 600, int)
-# Redis hands an unacknowledged task to another worker after this long: it
-# must outlast the longest task and the longest retry countdown (a worker
-# holds a task waiting for its countdown unacknowledged).
+# Redis hands an unacknowledged task to another worker after this long. A
+# worker that lost its connection gives back what it held as soon as it is
+# connected again (apps.core.broker), so this only matters for a worker that
+# died. It must outlast the longest a live worker holds a message: its retry
+# countdown, a wait for a free process (a time limit), its own run (another
+# one); settings refuse to load otherwise. docs/background-work.md has the figures.
+_RETRY_COUNTDOWN_MAX = min(CELERY_TASK_RETRY_BACKOFF_MAX, CELERY_TASK_RETRY_BACKOFF * 2 ** max(CELERY_TASK_MAX_RETRIES - 1, 0))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT", 3600, int),
+    "visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT", 900, int),
     # How often a worker looks for tasks whose worker died (about interval x throttle seconds).
     "unacked_restore_interval": env("CELERY_UNACKED_RESTORE_INTERVAL", 10, int),
     "unacked_restore_throttle": env("CELERY_UNACKED_RESTORE_THROTTLE", 10, int),
     "socket_connect_timeout": 2,
 }
-if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(CELERY_TASK_TIME_LIMIT, CELERY_TASK_RETRY_BACKOFF_MAX) and not env_bool(
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= 2 * CELERY_TASK_TIME_LIMIT + _RETRY_COUNTDOWN_MAX and not env_bool(
     "CELERY_ALLOW_SHORT_VISIBILITY", False
 ):
-    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT and CELERY_TASK_RETRY_BACKOFF_MAX.")
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than twice CELERY_TASK_TIME_LIMIT plus the longest "
+                               f"retry countdown ({2 * CELERY_TASK_TIME_LIMIT + _RETRY_COUNTDOWN_MAX} s).")
 
 # The outbox relay (apps.core.outbox): after a commit the request hands the
 # new events' ids to the broker in one message; the sweep picks up whatever
@@ -314,6 +368,9 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(CELERY_TASK_TIME
 OUTBOX_SWEEP_SECONDS = env("OUTBOX_SWEEP_SECONDS", 30, int)
 OUTBOX_SWEEP_GRACE_SECONDS = env("OUTBOX_SWEEP_GRACE_SECONDS", 10, int)
 OUTBOX_BATCH_SIZE = env("OUTBOX_BATCH_SIZE", 500, int)
+# A sweep still queued this long after it was sent is dropped (the next one
+# comes); longer than a sweep waits behind a post-outage backlog.
+OUTBOX_SWEEP_EXPIRES = env("OUTBOX_SWEEP_EXPIRES", 120, int)
 # After the broker refused an on-commit hand-off, requests skip it for this
 # long (the sweep delivers), so an outage costs no request any time.
 OUTBOX_BROKER_BACKOFF_SECONDS = env("OUTBOX_BROKER_BACKOFF_SECONDS", 10, int)
@@ -357,7 +414,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {
         "task": "core.fan_out",
         "schedule": OUTBOX_SWEEP_SECONDS,
-        "kwargs": {"task_name": "core.outbox_sweep", "expires": OUTBOX_SWEEP_SECONDS},
+        "kwargs": {"task_name": "core.outbox_sweep", "expires": OUTBOX_SWEEP_EXPIRES},
     },
     "stock-reconciliation": {
         "task": "core.fan_out",

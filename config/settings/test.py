@@ -8,8 +8,12 @@ SECRET_KEY = env("SECRET_KEY", "test-insecure-key-only-for-the-test-suite-012345
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", "zargar-test")
 
 # Tests log in far more often than people do; the throttle test sets its own.
-for scope in ("anon", "user", "auth", "enroll"):
+for scope in ("anon", "user", "auth"):
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope] = env(f"THROTTLE_{scope.upper()}", "100000/min")
+# Failed enrolments are counted in Redis, which no test rolls back: the
+# enrolment-limit tests set production values themselves.
+POS_ENROLL_FAILURES_PER_CLIENT = env("POS_ENROLL_FAILURES_PER_CLIENT", 100000, int)
+POS_ENROLL_FAILURES_PER_CODE = env("POS_ENROLL_FAILURES_PER_CODE", 100000, int)
 
 # Relay messages sent by tests go to a queue of their own; the tests that need
 # a worker start one on a private queue.

@@ -79,8 +79,12 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, directory: Path):
+    """redis-server on a free port; `persistent` keeps an append-only file in
+    `directory` across a kill and restart, as docker-compose.yml runs Redis."""
+
+    def __init__(self, directory: Path, *, persistent: bool = False):
         self.port, self.directory, self.process = free_port(), directory, None
+        self.persistent = persistent
 
     @property
     def url(self) -> str:
@@ -93,7 +97,8 @@ class RedisServer:
 
     def start(self) -> "RedisServer":
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes" if self.persistent else "no",
              "--dir", str(self.directory)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -110,6 +115,12 @@ class RedisServer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, no clean shutdown (what it wrote to its file stays)."""
+        self.process.kill()
+        self.process.wait(10)
         self.process = None
 
 
@@ -219,14 +230,18 @@ def broker_queue():
     app.conf.task_default_queue = queue
     client = redis.Redis.from_url(app.conf.broker_url)
 
+    # kombu keeps a list per priority step: the queue's name, then "\x06\x16<step>".
+    keys = [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
+
     def messages() -> list[tuple[str, dict, dict]]:
         found = []
-        for raw in reversed(client.lrange(queue, 0, -1)):  # LPUSH: oldest last
-            message = json.loads(raw)
-            _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-            found.append((message["headers"]["task"], message["headers"], kwargs))
+        for key in keys:  # the order Redis serves them in
+            for raw in reversed(client.lrange(key, 0, -1)):  # LPUSH: oldest last
+                message = json.loads(raw)
+                _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+                found.append((message["headers"]["task"], message["headers"], kwargs))
         return found
 
     yield messages
     app.conf.task_default_queue = before
-    client.delete(queue)
+    client.delete(*keys)

@@ -83,6 +83,21 @@ def test_the_relay_sends_one_message_per_consumer_with_the_whole_batch_and_marks
     assert len(broker_queue()) == 2
 
 
+def test_consumer_batches_wait_behind_a_later_sweep_or_hand_off(in_shop_a, broker_queue):
+    """After an outage the queue is a backlog of consumer batches: the sweep
+    and the hand-offs that create them must not wait (and expire) behind it."""
+    from config.celery_app import app
+
+    ids = [str(e.pk) for e in outbox_events_add(events=[("sale.applied", SALE)] * 2)]
+    assert outbox_relay(event_ids=ids) == 2
+    headers = {"_schema_name": in_shop_a.schema_name}
+    app.send_task("core.outbox_sweep", kwargs={}, headers=headers)
+    app.send_task("core.outbox_relay", kwargs={"event_ids": ids}, headers=headers)
+
+    served = [task for task, _, _ in broker_queue()]  # in the order Redis hands them out
+    assert served == ["core.outbox_sweep", "core.outbox_relay", "customers.loyalty_events", "reports.daily_sales_events"]
+
+
 def test_the_sweep_leaves_young_events_to_the_hand_off_and_relays_the_rest_in_batches(in_shop_a, broker_queue):
     old = outbox_events_add(events=[("sale.applied", SALE)] * 5)
     OutboxEvent.objects.filter(pk__in=[e.pk for e in old]).update(created_at=timezone.now() - timedelta(minutes=5))

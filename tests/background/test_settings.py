@@ -61,3 +61,18 @@ def test_the_gold_rate_import_is_scheduled_only_when_a_source_is_configured():
 def test_a_visibility_timeout_shorter_than_a_task_is_refused():
     done = _settings("print(s.CELERY_BROKER_TRANSPORT_OPTIONS)", CELERY_VISIBILITY_TIMEOUT="60")
     assert done.returncode != 0 and "CELERY_VISIBILITY_TIMEOUT must be longer" in done.stderr
+
+
+def test_the_visibility_timeout_must_outlast_what_a_live_worker_holds():
+    """A retry countdown (2 s doubled up to the 6th retry: 64 s), a wait for a
+    free process and the run itself (a time limit each): 664 s by default."""
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] == 900
+    done = _settings("print(s.CELERY_BROKER_TRANSPORT_OPTIONS)", CELERY_VISIBILITY_TIMEOUT="650")
+    assert done.returncode != 0 and "(664 s)" in done.stderr
+    done = _settings("print(s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'])", CELERY_VISIBILITY_TIMEOUT="700")
+    assert done.returncode == 0 and done.stdout.split() == ["700"], done.stderr
+
+
+def test_a_periodic_sweep_outlives_its_interval_in_the_queue():
+    entry = settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]
+    assert entry["kwargs"]["expires"] == settings.OUTBOX_SWEEP_EXPIRES > settings.OUTBOX_SWEEP_SECONDS

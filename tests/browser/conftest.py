@@ -5,11 +5,16 @@ The server is tests/conftest.py's `http_server` (Django's LiveServerThread
 without pytest-django's `transactional_db`, static files from the finders,
 vendor/ included). The data the pages show lives in a shop of its own,
 written committed (run_committed) and dropped whole at the end. Screenshots go to test-artifacts/browser/.
+
+Waits are Playwright's `expect` and locators, never `page.wait_for_function`
+with a string: that is evaluated in the page, and the pages' CSP (no
+'unsafe-eval', apps.core.csp) refuses it.
 """
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, drop_shops_committed, run_committed
 from tests.vectors import RING
@@ -20,6 +25,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "
 DOMAIN = "ui-browser.localhost"
 RING_SKU = "BR-RING-1"
 
+expect.set_options(timeout=15_000)  # as the pages' default timeout below
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (scripts/browser.sh installs it)")
 
 

@@ -2,6 +2,8 @@
 import csv
 import io
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import DOMAIN, RING_SKU, log_in, needs_chromium, shot
 
 # No test transaction here: the pages read a shop committed apart (see
@@ -19,7 +21,7 @@ def test_the_browser_shop_is_committed_and_apart(db, browser_shop):
 
 
 def focus_on(page, element_id: str):
-    page.wait_for_function(f"document.activeElement && document.activeElement.id === '{element_id}'")
+    expect(page.locator(f"#{element_id}")).to_be_focused()
 
 
 def test_login_then_dashboard(page):
@@ -80,7 +82,7 @@ def test_a_whole_sale_with_old_gold_and_a_split_payment_from_the_keyboard(page):
     assert page.locator("#remaining").inner_text() == "18,754,400"
     page.keyboard.press("F6")  # the rest, in cash (already filled in)
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('#remaining').innerText.trim() === '0'")
+    expect(page.locator("#remaining")).to_have_text("0")
     assert page.locator("#payments .payment").count() == 2
     shot(page, "pos-before-checkout")
 
@@ -100,7 +102,7 @@ def test_inventory_search(page):
     assert rows.count() == 6
     page.fill("#id_q", "chain 3")  # htmx searches as you type; Enter works with or without it
     page.press("#id_q", "Enter")
-    page.wait_for_function("document.querySelectorAll('#items tbody tr').length === 1")
+    expect(rows).to_have_count(1)
     assert "BR-CHAIN-3" in page.locator("#items").inner_text()
     shot(page, "inventory-search")
     page.locator("#items a", has_text="BR-CHAIN-3").click()

@@ -93,6 +93,19 @@ def test_enroll_and_status_against_the_server(pos_server, shop_a_terminal, tmp_p
         assert other.store.device() is None
 
 
+def test_enrolment_refused_for_failed_codes_is_reported_not_retried(pos_server, shop_a, settings, tmp_path):
+    settings.POS_ENROLL_FAILURES_PER_CODE = 1
+    code, waits = uuid.uuid4().hex[:10].upper(), []
+    with Terminal(tmp_path / "t.sqlite", pos_server, SHOP_A, sleep=waits.append) as terminal:
+        with pytest.raises(EnrollmentFailed) as first:
+            terminal.enroll(code, "Counter Typo")
+        with pytest.raises(EnrollmentFailed) as again:
+            terminal.enroll(code, "Counter Typo")
+        assert terminal.store.device() is None
+    assert (first.value.code, again.value.code) == ("enrollment_code_invalid", "enrollment_attempts_exceeded")
+    assert waits == []  # told at once, not retried for the minutes the server asks to wait
+
+
 def test_revoked_device_raises_device_revoked(pos_server, shop_a_terminal, tmp_path):
     terminal_id, code = shop_a_terminal
     with Terminal(tmp_path / "t.sqlite", pos_server, SHOP_A) as terminal:
