@@ -140,8 +140,9 @@ def line_price(
 
     if item.pricing_mode == Item.PricingMode.FIXED:
         if rate_override is not None or making_override is not None:
+            # The item's pricing mode is stored state: a conflict with the item (409).
             raise ApplicationError(
-                "invalid_override", f"Item {item.sku} has a fixed price: it has no rate or making charge to change."
+                "invalid_override", f"Item {item.sku} has a fixed price: it has no rate or making charge to change.", status=409
             )
         unit = pricing.price_fixed_item(price=item.fixed_price, rules=rules)
         board_rate = rate = _ZERO
