@@ -28,7 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 # exactly 400/422 from an operation it knows mints credentials (an OAuth
 # tokenUrl or a configured token endpoint, neither of which fits a one-time
 # code), so that rule is stated here for this one operation.
+# No cache kept between runs: each run starts from the same state (repeatable).
 CONFIG = """
+[cache]
+enabled = false
+
 [checks.negative_data_rejection]
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 
