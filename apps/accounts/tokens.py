@@ -70,8 +70,11 @@ class ShopTokenObtainSerializer(TokenObtainPairSerializer):
         self.fields[self.username_field] = serializers.CharField(write_only=True, max_length=EMAIL_MAX_LENGTH)
 
 
+# A refresh token is judged as a token (401 token_not_valid), not trimmed
+# into a blank field first (400): the schema says any non-empty string is one.
 class ShopTokenRefreshSerializer(TokenRefreshSerializer):
     token_class = ShopRefreshToken
+    refresh = serializers.CharField(trim_whitespace=False)
 
     def validate(self, attrs):
         """Once the shop requires MFA, a refresh token issued before gives an
@@ -90,3 +93,4 @@ class ShopTokenRefreshSerializer(TokenRefreshSerializer):
 
 class ShopTokenBlacklistSerializer(TokenBlacklistSerializer):
     token_class = ShopRefreshToken
+    refresh = serializers.CharField(trim_whitespace=False)

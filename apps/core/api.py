@@ -1,21 +1,54 @@
 """Building blocks of every staff API view."""
 import json
+import re
 
+import django_filters
 from django.core.serializers.json import DjangoJSONEncoder
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.idempotency import idempotency_claim, idempotency_complete, request_fingerprint
+from apps.core.idempotency import (
+    idempotency_claim,
+    idempotency_complete,
+    request_fingerprint,
+)
 
 
 class Pagination(PageNumberPagination):
-    """Bounded pages: a client may ask for up to 200 rows, never all."""
+    """Bounded pages: a client may ask for up to 200 rows, never all. A page
+    or page size that is not a whole number in range is refused (400), not
+    quietly replaced by the default: the schema says what is accepted."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    bounds = {"page": (1, 2**31 - 1), "page_size": (1, max_page_size)}
+
+    def _checked(self, request, name: str) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return None
+        low, high = self.bounds[name]
+        if not re.fullmatch(r"[0-9]{1,10}", raw) or not low <= int(raw) <= high:
+            raise ValidationError({name: [ErrorDetail(f"A whole number from {low} to {high}.", code="invalid")]})
+        return int(raw)
+
+    def get_page_size(self, request):
+        return self._checked(request, "page_size") or self.page_size
+
+    def get_page_number(self, request, paginator):
+        return self._checked(request, "page") or 1
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            low, high = self.bounds[parameter["name"]]
+            parameter["schema"] = {"type": "integer", "minimum": low, "maximum": high}
+        return parameters
 
 
 def require(*perms: str) -> type[BasePermission]:
@@ -87,3 +120,32 @@ class ApiView(APIView):
             idempotency_complete(record=self.idempotency_record, status_code=response.status_code, body=body)
             self.idempotency_record = None
         return response
+
+
+class QueryFilters(serializers.Serializer):
+    """The query-string filters of a list. A parameter sent blank is refused
+    unless its field allows blank: `?branch=` is not a branch id, and the
+    schema says so (DRF would quietly treat it as absent)."""
+
+    def to_internal_value(self, data):
+        blank = {
+            name: [ErrorDetail("This field may not be blank.", code="blank")]
+            for name, field in self.fields.items()
+            if data.get(name) == "" and not getattr(field, "allow_blank", False)
+        }
+        if blank:
+            raise ValidationError(blank)
+        return super().to_internal_value(data)
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A django-filter FilterSet that refuses blank values, as QueryFilters
+    does, except for free-text search and ordering (blank means none)."""
+
+    def is_valid(self):
+        for name, spec in self.filters.items():
+            free = isinstance(spec, django_filters.CharFilter | django_filters.OrderingFilter)
+            if not free and self.data.get(name) == "":
+                self.form.is_valid()
+                self.form.add_error(name, "This field may not be blank.")
+        return super().is_valid()

@@ -1,5 +1,22 @@
 """Serializer fields shared by the staff API."""
+import re
+
 from rest_framework import serializers
+
+
+def decimal_pattern(*, max_digits: int, decimal_places: int, min_value=None, max_value=None) -> str:
+    """The decimal strings a DecimalString accepts, as a regular expression:
+    at least one digit, no more places than stored, a sign only when
+    negatives are allowed, no zero when the minimum is above it, no more
+    whole digits than the maximum (a power of ten) has."""
+    whole = max_digits - decimal_places
+    sign = "-?" if min_value is None or min_value < 0 else ""
+    nonzero = "(?=.*[1-9])" if min_value is not None and min_value > 0 else ""
+    number = rf"[0-9]{{1,{whole}}}(\.[0-9]{{1,{decimal_places}}})?"
+    if max_value is not None and max_value > 0 and str(int(max_value)).rstrip("0") == "1" and max_value == int(max_value):
+        digits = len(str(int(max_value))) - 1
+        number = rf"({int(max_value)}(\.0{{1,{decimal_places}}})?|[0-9]{{1,{digits}}}(\.[0-9]{{1,{decimal_places}}})?)"
+    return rf"^{nonzero}{sign}{number}$"
 
 
 class DecimalString(serializers.DecimalField):
@@ -7,15 +24,27 @@ class DecimalString(serializers.DecimalField):
     A JSON float is refused: by the time it reaches us it may already have
     lost a digit. Whole JSON numbers are exact, so they are accepted."""
 
-    default_error_messages = {"float": 'Send decimals as strings, e.g. "12.50", never as a JSON float.'}
+    default_error_messages = {
+        "float": 'Send decimals as strings, e.g. "12.50", never as a JSON float.',
+        "format": "Write the number as digits with at most {places} decimal places, e.g. \"12.50\"{sign}.",
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
+        # The one description of the text accepted; the OpenAPI schema shows it (apps/core/schema.py).
+        self.pattern = decimal_pattern(max_digits=self.max_digits, decimal_places=self.decimal_places,
+                                       min_value=self.min_value, max_value=self.max_value)
+
+    def validate_empty_values(self, data):
+        # DRF's DecimalField reads "" as null; the schema says a number is digits.
+        return serializers.Field.validate_empty_values(self, data)
 
     def to_internal_value(self, data):
         if isinstance(data, float):
             self.fail("float")
+        if isinstance(data, str) and not re.fullmatch(self.pattern, data):
+            self.fail("format", places=self.decimal_places, sign="" if "-?" in self.pattern else ", not negative")
         return super().to_internal_value(data)
 
 
@@ -27,3 +56,20 @@ def money(**kwargs) -> DecimalString:
 def weight(**kwargs) -> DecimalString:
     """Grams, to the milligram."""
     return DecimalString(max_digits=10, decimal_places=3, **kwargs)
+
+
+class Text(serializers.CharField):
+    """A string field that takes only JSON strings: DRF's CharField turns a
+    number into text ("note": 0 becomes "0"), which the schema does not allow."""
+
+    default_error_messages = {"not_a_string": "Send text as a JSON string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class UniqueList(serializers.ListField):
+    """A list whose items may not repeat; the schema says so (uniqueItems)
+    and the view refuses a repeat (e.g. a fineness given twice)."""

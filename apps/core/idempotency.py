@@ -9,6 +9,7 @@ so the client can retry; a crash between the view's commit and the recorded
 response leaves the key "in progress" (409), never a second execution.
 """
 import hashlib
+import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,9 @@ from apps.core.errors import ApplicationError
 from apps.core.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
+# Visible ASCII, no spaces: what survives every HTTP hop unchanged (a
+# UUID is the usual choice). The OpenAPI schema says the same (schema.py).
+KEY_PATTERN = rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,9 @@ def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
 
 
 def idempotency_claim(*, owner: str, key: str, request_hash: str) -> Claim:
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise ApplicationError("invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise ApplicationError("invalid_idempotency_key",
+                               f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII characters, no spaces.")
     try:
         with transaction.atomic():
             return Claim(record=IdempotencyKey.objects.create(owner=owner, key=key, request_hash=request_hash))

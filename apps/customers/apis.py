@@ -4,11 +4,12 @@ Every signed-in staff member may look customers up; registering and
 changing them needs accounts.manage_customers (cashiers have it: they sign
 customers up at the counter). Points move only with sales, never here.
 """
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from apps.core.api import ApiView, Pagination, require_to_write
+from apps.core.api import ApiView, Pagination, QueryFilters, require_to_write
+from apps.core.fields import Text
 from apps.core.schema import ERROR_RESPONSES
 from apps.customers import selectors
 from apps.customers.models import Customer, PointsEntry
@@ -19,8 +20,8 @@ class CustomerSerializer(serializers.ModelSerializer):
     """A customer; `phone` is stored and shown in E.164 (+989121234567)."""
 
     class TierSerializer(serializers.Serializer):
-        code = serializers.CharField()
-        name = serializers.CharField()
+        code = Text()
+        name = Text()
 
     tier = TierSerializer()
 
@@ -32,13 +33,29 @@ class CustomerSerializer(serializers.ModelSerializer):
         ]
 
 
+# The plain spellings of a number the schema promises (customers/text.py
+# takes more: spaces, dashes, Persian digits): Iranian national numbers,
+# +98 with ten digits, any other country code with 7 to 15 digits in all.
+PHONE_PATTERN = r"^(0[1-9][0-9]{9}|9[0-9]{9}|989[0-9]{9}|(\+|00)98[1-9][0-9]{9}|(\+|00)(?!98)[1-9][0-9]{6,14})$"
+
+
+@extend_schema_field({"type": "string", "maxLength": 32, "pattern": PHONE_PATTERN})
+class PhoneField(Text):
+    pass
+
+
+@extend_schema_field({"type": "string", "maxLength": 254, "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class EmailText(Text):
+    """An e-mail address or blank; the service checks it (invalid_email)."""
+
+
 class CustomerInputSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=150)
-    phone = serializers.CharField(
+    full_name = Text(max_length=150)
+    phone = PhoneField(
         max_length=32, help_text="Any common spelling: 0912 123 4567, +98 912 123 4567, Persian digits; stored as E.164."
     )
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
-    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    email = EmailText(max_length=254, required=False, allow_blank=True, default="")
+    notes = Text(max_length=2000, required=False, allow_blank=True, default="")
     birthday = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -51,8 +68,8 @@ class CustomerListCreateApi(ApiView):
     permission_classes = [require_to_write("accounts.manage_customers")]
     pagination_class = Pagination
 
-    class FilterSerializer(serializers.Serializer):
-        search = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    class FilterSerializer(QueryFilters):
+        search = Text(max_length=100, required=False, allow_blank=True, default="")
 
     @extend_schema(tags=["customers"], parameters=[FilterSerializer], responses={200: CustomerSerializer(many=True), **ERROR_RESPONSES})
     def get(self, request):

@@ -14,19 +14,29 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from apps.branches.models import Branch
-from apps.core.api import ApiView, Pagination, require, require_to_write
+from apps.core.api import ApiView, Pagination, QueryFilters, require, require_to_write
 from apps.core.errors import ApplicationError
-from apps.core.fields import DecimalString, money, weight
+from apps.core.fields import DecimalString, Text, UniqueList, money, weight
 from apps.core.schema import ERROR_RESPONSES
 from apps.inventory import selectors, shop_pricing
 from apps.inventory.filters import ItemFilter
-from apps.inventory.models import Category, GoldRate, Item
-from apps.inventory.services import category_create, gold_rate_set, item_create, item_update, stock_adjust
+from apps.inventory.models import RATE, Category, GoldRate, Item
+from apps.inventory.services import (
+    category_create,
+    gold_rate_set,
+    item_create,
+    item_update,
+    stock_adjust,
+)
 from apps.inventory.validation import HAND_SET_STATUSES
 
 MAX_QUANTITY = 1_000_000
 # Rates shown for every board row, besides the ones the shop set explicitly.
 SHOWN_FINENESSES = (999, 916, 875, 750, 705, 585)
+
+
+MONEY_LIMIT = Decimal(10) ** 16  # money(): 18 digits, 2 decimals
+RATE_LIMIT = Decimal(10) ** 26  # _rate(): 30 digits, 4 decimals
 
 
 def _rate(**kwargs) -> DecimalString:
@@ -42,7 +52,7 @@ class ItemPriceSerializer(serializers.Serializer):
     """An item's price now: every component in the shop's currency, before
     the invoice's rounding. `rate` is per gram at the item's fineness."""
 
-    currency = serializers.CharField()
+    currency = Text()
     gold_rate_id = serializers.UUIDField(allow_null=True)
     rate = _rate()
     net_weight = weight()
@@ -56,8 +66,8 @@ class ItemPriceSerializer(serializers.Serializer):
 
 
 class PriceUnavailableSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="e.g. no_gold_rate")
-    message = serializers.CharField()
+    code = Text(help_text="e.g. no_gold_rate")
+    message = Text()
 
 
 class Pricer:
@@ -82,6 +92,9 @@ class Pricer:
         except ApplicationError as exc:
             return None, {"code": exc.code, "message": exc.message}
         is_gold = item.pricing_mode == Item.PricingMode.GOLD_RATE
+        if any(abs(amount) >= MONEY_LIMIT for amount in (price.gold, price.making, price.profit, price.stones, price.fixed,
+                                                         price.tax, price.total)) or abs(price.rate) >= RATE_LIMIT:
+            return None, {"code": "price_out_of_range", "message": "The price is too large to show; check the weights and charges."}
         return {
             "currency": self.shop.currency,
             "gold_rate_id": self.gold_rate.pk if is_gold else None,
@@ -92,7 +105,7 @@ class Pricer:
 
 class IdNameSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
+    name = Text()
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -159,9 +172,9 @@ def _existing(model, pk, field: str, **filters):
 
 
 class ItemInputSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
-    barcode = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
-    name = serializers.CharField(max_length=200)
+    sku = Text(max_length=64)
+    barcode = Text(max_length=64, required=False, allow_null=True, allow_blank=True)
+    name = Text(max_length=200)
     category_id = serializers.UUIDField()
     branch_id = serializers.UUIDField()
     fineness = serializers.IntegerField(min_value=1, max_value=1000, help_text="Parts per thousand: 18k is 750.")
@@ -246,7 +259,7 @@ class ItemStockAdjustApi(ApiView):
 
     class InputSerializer(serializers.Serializer):
         new_quantity = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)
-        note = serializers.CharField(max_length=2000, help_text="Why the count differs.")
+        note = Text(max_length=2000, help_text="Why the count differs.")
 
     class OutputSerializer(serializers.Serializer):
         item_id = serializers.UUIDField()
@@ -275,7 +288,7 @@ class ItemLowStockApi(ApiView):
     permission_classes = [require("accounts.view_reports")]
     pagination_class = Pagination
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QueryFilters):
         threshold = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, required=False,
                                              help_text="Default: the shop's low-stock threshold (its settings).")
 
@@ -301,7 +314,7 @@ class CategoryListCreateApi(ApiView):
     pagination_class = Pagination
 
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=120)
+        name = Text(max_length=120)
         parent_id = serializers.UUIDField(required=False, allow_null=True)
 
     class OutputSerializer(serializers.ModelSerializer):
@@ -335,6 +348,13 @@ class CategoryListCreateApi(ApiView):
 class FinenessRateSerializer(serializers.Serializer):
     fineness = serializers.IntegerField(min_value=1, max_value=1000)
     rate = _rate(min_value=0, help_text="Per gram at this fineness.")
+
+
+class FinenessRateInputSerializer(serializers.Serializer):
+    """A rate set by hand: as many digits as the rate board stores, above 0."""
+
+    fineness = serializers.IntegerField(min_value=1, max_value=1000)
+    rate = DecimalString(**RATE, min_value=Decimal("0.000001"), help_text="Per gram at this fineness.")
 
 
 class GoldRateSerializer(serializers.ModelSerializer):
@@ -376,9 +396,9 @@ class GoldRateListCreateApi(ApiView):
     pagination_class = Pagination
 
     class InputSerializer(serializers.Serializer):
-        base_rate = DecimalString(max_digits=20, decimal_places=6, min_value=0, help_text="Per gram at base_fineness; above 0.")
+        base_rate = DecimalString(**RATE, min_value=Decimal("0.000001"), help_text="Per gram at base_fineness; above 0.")
         base_fineness = serializers.IntegerField(min_value=1, max_value=1000, default=750)
-        explicit_rates = FinenessRateSerializer(many=True, required=False, max_length=20,
+        explicit_rates = UniqueList(child=FinenessRateInputSerializer(), required=False, max_length=20,
                                                 help_text="Rates set by hand for some finenesses; they win over scaling.")
         effective_at = serializers.DateTimeField(required=False, help_text="Default: now.")
 

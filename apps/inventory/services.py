@@ -202,7 +202,14 @@ def item_update(*, actor, item: Item, **fields) -> Item:
     wanted = {**current, **{k: v for k, v in fields.items() if k in ITEM_ATTRIBUTES}}
     if fields.get("pricing_mode") == Item.PricingMode.GOLD_RATE and "fixed_price" not in fields:
         wanted["fixed_price"] = None
-    new = validation.item_attributes(wanted)
+    try:
+        new = validation.item_attributes(wanted)
+    except ApplicationError as exc:
+        # One weight changed against the other as stored: a conflict with the item (409), not a bad request.
+        if exc.code == "invalid_weight" and len({"gross_weight", "stone_weight"} & set(fields)) == 1 and "exceeds" in exc.message:
+            exc.status = 409
+        raise
+
     _check_relations(category=fields.get("category"), branch=fields.get("branch"))
     for relation in ("category", "branch"):
         if relation in fields:
@@ -388,7 +395,8 @@ def stock_adjust(*, actor, item: Item, new_quantity: int, note: str) -> StockMov
     note = validation.text(note, field="Note", code="note_required", max_length=2000)
     locked = _lock(item)
     if locked.is_unique_piece and new_quantity > 1:
-        raise ApplicationError("invalid_quantity", "A one-of-a-kind piece has quantity 0 or 1.")
+        # The piece's nature, not the number's form: a conflict with the item (409).
+        raise ApplicationError("invalid_quantity", "A one-of-a-kind piece has quantity 0 or 1.", status=409)
 
     before = locked.quantity
     if new_quantity == before:

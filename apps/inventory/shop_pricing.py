@@ -99,6 +99,19 @@ class LinePrice:
     total: Decimal
 
 
+def checked_in_currency(value, **kwargs) -> Decimal:
+    """checked_decimal for an amount in the shop's currency. An amount the
+    API accepts (2 places) that the currency lacks (IRR has none) conflicts
+    with a shop setting, not with the request's form: 409, not 400."""
+    try:
+        return checked_decimal(value, **kwargs)
+    except ApplicationError as exc:
+        places = -value.as_tuple().exponent if isinstance(value, Decimal) and value.is_finite() else None
+        if places is not None and value > 0 and -kwargs["quantum"].as_tuple().exponent < places <= 2:
+            exc.status = 409
+        raise
+
+
 def line_price(
     *,
     item: Item,
@@ -120,15 +133,16 @@ def line_price(
     rules = tax_rules_for_shop(shop)
     money_quantum = Decimal(1).scaleb(-rules.exponent)
     quantity = checked_count(quantity, code="invalid_quantity", message="The quantity must be a whole number of at least 1.")
-    discount = checked_decimal(
+    discount = checked_in_currency(
         discount, code="invalid_discount", quantum=money_quantum,
         message=f"A discount must be a non-negative amount in whole {rules.currency} minor units.",
     )
 
     if item.pricing_mode == Item.PricingMode.FIXED:
         if rate_override is not None or making_override is not None:
+            # The item's pricing mode is stored state: a conflict with the item (409).
             raise ApplicationError(
-                "invalid_override", f"Item {item.sku} has a fixed price: it has no rate or making charge to change."
+                "invalid_override", f"Item {item.sku} has a fixed price: it has no rate or making charge to change.", status=409
             )
         unit = pricing.price_fixed_item(price=item.fixed_price, rules=rules)
         board_rate = rate = _ZERO
@@ -158,7 +172,8 @@ def line_price(
 
     gross = unit.total * quantity
     if discount > gross:
-        raise ApplicationError("invalid_discount", f"The discount {discount} is more than the line ({gross}).")
+        # The line's worth comes from the stored item and rates: a conflict (409), as other such refusals.
+        raise ApplicationError("invalid_discount", f"The discount {discount} is more than the line ({gross}).", status=409)
     return LinePrice(
         quantity=quantity, fineness=item.fineness, net_weight=item.net_weight, gold_rate_id=gold_rate_id,
         board_rate=board_rate, rate=rate, making_mode=making_mode, item_making_value=item_making,
@@ -218,7 +233,9 @@ def trade_in_price(*, weight, fineness, deduction_percent=_ZERO, pure_rate=None,
         weight=weight, fineness=fineness, pure_rate=pure_rate, deduction_percent=deduction_percent, currency=shop.currency
     )
     if value.value <= 0:
-        raise ApplicationError("invalid_trade_in", f"Trade-in {index + 1} is worth nothing; leave it out.")
+        # At the board's rate this depends on the board, not on the request alone: a conflict (409).
+        raise ApplicationError("invalid_trade_in", f"Trade-in {index + 1} is worth nothing; leave it out.",
+                               status=409 if pure_rate is board_rate else 400)
     return TradeInPrice(
         description=(description or "").strip()[:255], weight=weight, fineness=fineness, board_rate=board_rate,
         pure_rate=pure_rate, deduction_percent=deduction_percent, pure_weight=value.pure_weight,

@@ -2,15 +2,17 @@
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import QueryFilters
 from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError
-from apps.core.schema import ERROR_RESPONSES
+from apps.core.fields import Text
+from apps.core.schema import ERROR_RESPONSES, ErrorSerializer
 from apps.pos_sync import selectors
 from apps.pos_sync.authentication import DeviceAuthentication, IsDevice
 from apps.pos_sync.cursor import cursor_encode
@@ -18,9 +20,11 @@ from apps.pos_sync.enrollment_limits import enrollment_attempt_check, enrollment
 from apps.pos_sync.envelope import envelope_parse
 from apps.pos_sync.pull import pull_page
 from apps.pos_sync.push import push_apply
+from apps.pos_sync.schema import push_envelope
 from apps.pos_sync.services import device_enroll
 
 PROTOCOL_VERSION = 1
+PAYLOAD_TOO_LARGE = OpenApiResponse(ErrorSerializer, description="Over the byte or operation limit (limits in sync/status)")
 
 
 def pos_limits() -> dict:
@@ -44,15 +48,15 @@ class EnrollApi(APIView):
     permission_classes = [AllowAny]
 
     class InputSerializer(serializers.Serializer):
-        enrollment_code = serializers.CharField(max_length=64)
-        name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-        fingerprint = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-        app_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+        enrollment_code = Text(max_length=64)
+        name = Text(max_length=120, required=False, allow_blank=True, default="")
+        fingerprint = Text(max_length=200, required=False, allow_blank=True, default="")
+        app_version = Text(max_length=40, required=False, allow_blank=True, default="")
 
     class OutputSerializer(serializers.Serializer):
         device_id = serializers.UUIDField()
-        token = serializers.CharField()
-        receipt_prefix = serializers.CharField()
+        token = Text()
+        receipt_prefix = Text()
         branch = serializers.DictField()
         server_time = serializers.DateTimeField()
 
@@ -109,8 +113,8 @@ class StatusApi(PosApiView):
 
 
 class PullApi(PosApiView):
-    class FilterSerializer(serializers.Serializer):
-        cursor = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    class FilterSerializer(QueryFilters):
+        cursor = Text(required=False, allow_blank=True, max_length=200)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
 
     @extend_schema(tags=["pos"], parameters=[FilterSerializer], responses={200: dict, **ERROR_RESPONSES})
@@ -127,7 +131,7 @@ class PullApi(PosApiView):
 class PushApi(PosApiView):
     """Sales and other operations up to the server; results per operation."""
 
-    @extend_schema(tags=["pos"], request=dict, responses={200: dict, 409: ERROR_RESPONSES[409], **ERROR_RESPONSES})
+    @extend_schema(tags=["pos"], request=push_envelope(), responses={200: dict, 413: PAYLOAD_TOO_LARGE, **ERROR_RESPONSES})
     def post(self, request):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.POS_MAX_BODY_BYTES:

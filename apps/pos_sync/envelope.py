@@ -19,6 +19,9 @@ from apps.core.errors import ApplicationError
 from apps.core.input_guard import JSON_HOOKS, storable_copy, unstorable
 
 
+MAX_SEQ = 2**63 - 1  # the column is a bigint
+
+
 @dataclass(frozen=True)
 class Operation:
     seq: int
@@ -68,8 +71,8 @@ def envelope_parse(body: bytes) -> tuple[uuid.UUID | None, list[Operation]]:
         if not isinstance(raw, dict):
             raise _envelope_error("invalid_operation", "Each operation must be an object.", field)
         seq = raw.get("seq")
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-            raise _envelope_error("invalid_operation", "seq must be a whole number from 1.", f"{field}.seq")
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
+            raise _envelope_error("invalid_operation", f"seq must be a whole number from 1 to {MAX_SEQ}.", f"{field}.seq")
         if seq <= previous:
             raise _envelope_error("operations_out_of_order", "Operations must be sent in increasing seq order.", f"{field}.seq")
         previous = seq

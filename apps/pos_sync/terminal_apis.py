@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from apps.branches.models import Branch, Terminal
 from apps.branches.services import terminal_create
 from apps.core.api import ApiView, Pagination, require
+from apps.core.fields import Text
 from apps.core.schema import ERROR_RESPONSES
 from apps.pos_sync import selectors
 from apps.pos_sync.services import device_revoke, enrollment_code_issue
@@ -17,7 +18,7 @@ from apps.pos_sync.services import device_revoke, enrollment_code_issue
 
 class EnrollmentCodeSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    enrollment_code = serializers.CharField()
+    enrollment_code = Text()
     expires_at = serializers.DateTimeField()
 
 
@@ -35,11 +36,11 @@ class TerminalListCreateApi(ApiView):
 
     class InputSerializer(serializers.Serializer):
         branch_id = serializers.UUIDField()
-        name = serializers.CharField(max_length=120)
+        name = Text(max_length=120)
 
     class OutputSerializer(serializers.ModelSerializer):
         branch_id = serializers.UUIDField()
-        receipt_prefix = serializers.CharField()
+        receipt_prefix = Text()
         device_id = serializers.SerializerMethodField()
         last_seen_at = serializers.SerializerMethodField()
 

@@ -3,8 +3,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from apps.core.api import ApiView, require
-from apps.core.fields import money
+from apps.core.api import ApiView, QueryFilters, require
+from apps.core.fields import Text, money
 from apps.core.schema import ERROR_RESPONSES
 from apps.core.timezones import shop_timezone
 from apps.inventory.apis import MAX_QUANTITY
@@ -22,7 +22,7 @@ class DashboardApi(ApiView):
 
     permission_classes = [require("accounts.view_reports")]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QueryFilters):
         branch = serializers.UUIDField(required=False, help_text="Only this branch's sales and stock.")
         low_stock_threshold = serializers.IntegerField(
             min_value=0, max_value=MAX_QUANTITY, required=False, help_text="Default: the shop's low-stock threshold (its settings).")
@@ -35,14 +35,14 @@ class DashboardApi(ApiView):
 
         class TopItemSerializer(serializers.Serializer):
             item_id = serializers.UUIDField()
-            sku = serializers.CharField()
-            name = serializers.CharField()
+            sku = Text()
+            name = Text()
             quantity = serializers.IntegerField()
             total = money()
 
         date = serializers.DateField(help_text="Today, in the shop's time zone.")
-        timezone = serializers.CharField()
-        currency = serializers.CharField()
+        timezone = Text()
+        currency = Text()
         sales_count = serializers.IntegerField()
         sales_total = money()
         by_payment_method = PaymentMethodSerializer(many=True)

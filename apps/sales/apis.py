@@ -15,8 +15,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from apps.branches.models import Branch, Terminal
-from apps.core.api import ApiView, Pagination, require
-from apps.core.fields import DecimalString, money
+from apps.core.api import ApiView, Pagination, QueryFilters, require
+from apps.core.fields import DecimalString, Text, money
 from apps.core.fields import weight as grams
 from apps.core.schema import ERROR_RESPONSES
 from apps.core.timezones import shop_timezone
@@ -35,7 +35,13 @@ from apps.sales.models import (
     TradeIn,
 )
 from apps.sales.reversals import sale_return, sale_void
-from apps.sales.services import LineInput, PaymentInput, TradeInInput, sale_create, sale_quote
+from apps.sales.services import (
+    LineInput,
+    PaymentInput,
+    TradeInInput,
+    sale_create,
+    sale_quote,
+)
 
 MAX_LINES = 100
 MAX_QUANTITY = 10_000
@@ -54,13 +60,13 @@ def _rate(**kwargs) -> DecimalString:
 
 class SaleBranchSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
+    name = Text()
 
 
 class SaleCustomerSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    full_name = serializers.CharField()
-    phone = serializers.CharField()
+    full_name = Text()
+    phone = Text()
 
 
 class SaleSummarySerializer(serializers.ModelSerializer):
@@ -68,7 +74,7 @@ class SaleSummarySerializer(serializers.ModelSerializer):
     terminal_id = serializers.UUIDField(allow_null=True)
     cashier = serializers.SerializerMethodField()
     customer = SaleCustomerSerializer(allow_null=True)
-    invoice_label = serializers.CharField(read_only=True, help_text='As printed, e.g. "B1-000042".')
+    invoice_label = Text(read_only=True, help_text='As printed, e.g. "B1-000042".')
     total = money()
 
     class Meta:
@@ -85,7 +91,7 @@ class SaleSummarySerializer(serializers.ModelSerializer):
 
 
 class SaleLineSerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(source="item.sku")
+    sku = Text(source="item.sku")
     net_weight = grams()
     gold_rate_id = serializers.UUIDField(allow_null=True)
     rate = _rate(help_text="Per gram at the line's fineness, as used (0 for fixed-price items).")
@@ -184,10 +190,11 @@ def _sale_detail(sale_id) -> dict:
 class LineInputSerializer(serializers.Serializer):
     item_id = serializers.UUIDField()
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
-    rate = _rate(required=False, allow_null=True, help_text="Per gram at the item's fineness; default: the board's.")
+    rate = _rate(required=False, allow_null=True, min_value=Decimal("0.0001"),
+                 help_text="Per gram at the item's fineness; default: the board's.")
     making_value = money(required=False, allow_null=True, min_value=0, help_text="In the item's making mode; default: the tag's.")
     discount = money(min_value=0, default=Decimal(0), help_text="Money off the whole line, tax included.")
-    description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    description = Text(max_length=255, required=False, allow_blank=True, default="")
 
     def to_line(self, data) -> LineInput:
         return LineInput(item_id=data["item_id"], quantity=data["quantity"], rate=data.get("rate"),
@@ -195,17 +202,19 @@ class LineInputSerializer(serializers.Serializer):
 
 
 class TradeInInputSerializer(serializers.Serializer):
-    weight = grams(help_text="Grams.")
+    weight = grams(min_value=Decimal("0.001"), help_text="Grams.")
     fineness = serializers.IntegerField(min_value=1, max_value=1000)
-    deduction_percent = DecimalString(max_digits=5, decimal_places=2, min_value=0, max_value=100, default=Decimal(0))
-    pure_rate = _rate(required=False, allow_null=True, help_text="Per gram of fineness 1000; default: the board's.")
-    description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    deduction_percent = DecimalString(max_digits=5, decimal_places=2, min_value=0, max_value=100, default=Decimal(0),
+                                      help_text="Up to 100; old gold worth nothing after it is refused (invalid_trade_in).")
+    pure_rate = _rate(required=False, allow_null=True, min_value=Decimal("0.0001"),
+                      help_text="Per gram of fineness 1000; default: the board's.")
+    description = Text(max_length=255, required=False, allow_blank=True, default="")
 
 
 class PaymentInputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=ENTERED_METHOD_CHOICES, help_text="Old gold is credited from trade_ins.")
     amount = money(min_value=Decimal("0.01"))
-    reference = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    reference = Text(max_length=120, required=False, allow_blank=True, default="")
 
 
 def _trade_ins(rows) -> list[TradeInInput]:
@@ -237,7 +246,7 @@ class SaleListCreateApi(ApiView):
     permission_classes = [require("accounts.sell")]
     pagination_class = Pagination
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QueryFilters):
         date_from = serializers.DateField(required=False, help_text="First day, inclusive, in the shop's time zone.")
         date_to = serializers.DateField(required=False, help_text="Last day, inclusive, in the shop's time zone.")
         branch = serializers.UUIDField(required=False, help_text="Branch id.")
@@ -246,19 +255,19 @@ class SaleListCreateApi(ApiView):
         terminal = serializers.UUIDField(required=False, help_text="Terminal id.")
         status = serializers.ChoiceField(choices=SaleStatus.choices, required=False)
         source = serializers.ChoiceField(choices=SaleSource.choices, required=False)
-        search = serializers.CharField(max_length=40, required=False,
+        search = Text(max_length=40, required=False,
                                        help_text="Invoice number, receipt number, or the customer's phone digits.")
 
     class InputSerializer(serializers.Serializer):
         branch_id = serializers.UUIDField()
         terminal_id = serializers.UUIDField(required=False, allow_null=True)
         customer_id = serializers.UUIDField(required=False, allow_null=True)
-        lines = LineInputSerializer(many=True, min_length=1, max_length=MAX_LINES)
-        trade_ins = TradeInInputSerializer(many=True, required=False, max_length=20, default=list)
-        payments = PaymentInputSerializer(many=True, required=False, max_length=20, default=list,
+        lines = serializers.ListField(child=LineInputSerializer(), min_length=1, max_length=MAX_LINES)
+        trade_ins = serializers.ListField(child=TradeInInputSerializer(), required=False, max_length=20, default=list)
+        payments = serializers.ListField(child=PaymentInputSerializer(), required=False, max_length=20, default=list,
                                           help_text="With the old-gold credit, they must add up to the rounded total.")
         occurred_at = serializers.DateTimeField(required=False, help_text="Default: now; never in the future.")
-        receipt_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+        receipt_number = Text(max_length=40, required=False, allow_blank=True, default="")
 
     @extend_schema(tags=["sales"], parameters=[FilterSerializer], responses={200: SaleSummarySerializer(many=True), **ERROR_RESPONSES})
     def get(self, request):
@@ -300,8 +309,8 @@ class SaleQuoteApi(ApiView):
     permission_classes = [require("accounts.sell")]
 
     class InputSerializer(serializers.Serializer):
-        lines = LineInputSerializer(many=True, min_length=1, max_length=MAX_LINES)
-        trade_ins = TradeInInputSerializer(many=True, required=False, max_length=20, default=list)
+        lines = serializers.ListField(child=LineInputSerializer(), min_length=1, max_length=MAX_LINES)
+        trade_ins = serializers.ListField(child=TradeInInputSerializer(), required=False, max_length=20, default=list)
 
     class OutputSerializer(serializers.Serializer):
         class QuoteLineSerializer(serializers.Serializer):
@@ -316,7 +325,7 @@ class SaleQuoteApi(ApiView):
             pure_rate = _rate()
             gross_value, deduction, value = (money() for _ in range(3))
 
-        currency = serializers.CharField()
+        currency = Text()
         gold_rate_id = serializers.UUIDField(allow_null=True)
         lines = QuoteLineSerializer(many=True)
         trade_ins = QuoteTradeInSerializer(many=True)
@@ -360,7 +369,7 @@ class SaleVoidApi(ApiView):
     permission_classes = [require("accounts.void_sale")]
 
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=2000)
+        reason = Text(max_length=2000)
 
     @extend_schema(tags=["sales"], request=InputSerializer, responses={200: SaleSerializer, **ERROR_RESPONSES})
     def post(self, request, sale_id):
@@ -383,8 +392,8 @@ class SaleReturnApi(ApiView):
             sale_line_id = serializers.UUIDField()
             quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
-        lines = ReturnLineInputSerializer(many=True, min_length=1, max_length=MAX_LINES)
-        reason = serializers.CharField(max_length=2000)
+        lines = serializers.ListField(child=ReturnLineInputSerializer(), min_length=1, max_length=MAX_LINES)
+        reason = Text(max_length=2000)
 
     @extend_schema(tags=["sales"], request=InputSerializer, responses={201: ReturnSerializer, **ERROR_RESPONSES})
     def post(self, request, sale_id):

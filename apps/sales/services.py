@@ -32,7 +32,7 @@ from apps.inventory.shop_pricing import (
     LinePrice,
     TradeInPrice,
     checked_count,
-    checked_decimal,
+    checked_in_currency,
     line_price,
     tax_rules_for_shop,
     trade_in_price,
@@ -114,6 +114,11 @@ def _current_shop() -> Tenant:
     return tenant
 
 
+# What a money column holds (18 digits, 2 of them decimals), and the amounts of a line.
+MONEY_LIMIT = Decimal(10) ** 16
+LINE_AMOUNTS = ("gold", "making", "profit", "stones", "fixed", "tax", "discount", "total", "unit_price")
+
+
 def _quote(*, items: dict[UUID, Item], lines: Sequence[LineInput], trade_ins: Sequence[TradeInInput],
            shop: Tenant, at: datetime) -> SaleQuote:
     needs_rate = bool(trade_ins) or any(item.pricing_mode == Item.PricingMode.GOLD_RATE for item in items.values())
@@ -133,6 +138,12 @@ def _quote(*, items: dict[UUID, Item], lines: Sequence[LineInput], trade_ins: Se
     rounded = pricing.invoice_total([p.total for p in prices], tax_rules_for_shop(shop))
     credit = sum((t.value for t in traded), _ZERO)
     subtotal = sum((p.total for p in prices), _ZERO)
+    amounts = [subtotal, rounded.total, credit, *(getattr(p, k) for p in prices for k in LINE_AMOUNTS),
+               *(getattr(t, k) for t in traded for k in ("gross_value", "deduction", "value"))]
+    if any(abs(amount) >= MONEY_LIMIT for amount in amounts):
+        # The items' weights and charges and the board's rates are stored state: a conflict (409).
+        raise ApplicationError("amount_out_of_range", "These rates, weights and quantities give an amount too large "
+                               "to record (16 digits at most); check them.", status=409)
     return SaleQuote(
         lines=prices, trade_ins=traded, gold_rate=gold_rate, subtotal=subtotal, rounding=rounded.rounding,
         total=rounded.total, credit=credit, due=rounded.total - credit,
@@ -224,8 +235,8 @@ def _checked_payments(payments: Sequence[PaymentInput], exponent: int) -> list[P
                 else f"Unknown payment method '{payment.method}'."
             )
             raise ApplicationError("invalid_payment", message, details=[{"field": field, "code": "invalid_method", "message": message}])
-        amount = checked_decimal(payment.amount, code="invalid_payment", quantum=quantum, strictly_positive=True, field=field,
-                          message="A payment must be a positive amount in whole minor units of the shop currency.")
+        amount = checked_in_currency(payment.amount, code="invalid_payment", quantum=quantum, strictly_positive=True, field=field,
+                                     message="A payment must be a positive amount in whole minor units of the shop currency.")
         checked.append(PaymentInput(method=payment.method, amount=amount, reference=(payment.reference or "").strip()[:120]))
     return checked
 
