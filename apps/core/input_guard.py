@@ -15,11 +15,11 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.html import escape
 
-from apps.core.errors import error_body
+from apps.core.errors import error_response
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 INVALID_CHARACTERS = "The request contains characters that cannot be stored (NUL or a lone surrogate)."
@@ -60,18 +60,20 @@ def _int(text: str):
 JSON_HOOKS = {"parse_constant": UnstorableNumber, "parse_float": _float, "parse_int": _int}
 
 
-def unstorable(data, path: str = "") -> tuple[str, str] | None:
+def unstorable(data, path: str = "", *, numbers: bool = True) -> tuple[str, str] | None:
     """(where, code) of the first value in parsed JSON that cannot be stored:
     `invalid_characters` for a string or key with a NUL or a lone surrogate,
-    `number_out_of_range` for an UnstorableNumber; None if all is well.
+    `number_out_of_range` for an UnstorableNumber (unless `numbers` is
+    False); None if all is well.
     `where` is a dotted path ("" for the top). Iterative: nesting depth is
     bounded by the parser, not by this walk."""
     stack = [(path, data)]
     while stack:
         where, value = stack.pop()
         if isinstance(value, UnstorableNumber):
-            return where, "number_out_of_range"
-        if isinstance(value, str):
+            if numbers:
+                return where, "number_out_of_range"
+        elif isinstance(value, str):
             if not text_is_storable(value):
                 return where, "invalid_characters"
         elif isinstance(value, dict):
@@ -113,7 +115,7 @@ def storable_copy(data):
 def refusal(request, status: int, code: str, message: str) -> HttpResponse:
     """The error in the one JSON shape under /api/, a short page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body(code, message), status=status)
+        return error_response(code, message, status=status)
     title = "Request too large" if status == 413 else "Bad request"
     return HttpResponse(
         f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(message)}</p><!-- error code: {code} -->",

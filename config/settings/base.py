@@ -278,7 +278,8 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zargar staff API",
-    "DESCRIPTION": "Staff REST API of a Zargar shop. Errors: {\"error\": {\"code\", \"message\", \"details\"}}.",
+    "DESCRIPTION": "Staff REST API of a Zargar shop. Errors: {\"error\": {\"code\", \"message\", \"details\"}}. "
+                   "No string (in a body, a parameter or a header) may contain NUL: 400 invalid_characters.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

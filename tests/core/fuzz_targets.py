@@ -101,6 +101,8 @@ def example(schema: dict, node: dict, name: str, ids: dict):
         return NAMED_EXAMPLES[name]
     if "enum" in node:
         return node["enum"][0]
+    if "oneOf" in node:  # a decimal as a string or a whole number: the first form
+        return example(schema, node["oneOf"][0], name, ids)
     kind, fmt = node.get("type"), node.get("format")
     if kind == "object":
         values = {key: example(schema, sub, key, ids) for key, sub in node.get("properties", {}).items() if not sub.get("readOnly")}
