@@ -191,24 +191,33 @@ def shop_update(*, tenant: Tenant, **changes) -> Tenant:
     return tenant
 
 
+def _require_manage_shop(actor) -> None:
+    if not actor.has_perm("accounts.manage_shop"):
+        raise ApplicationError("permission_denied", "You may not change the shop's settings.", status=403)
+
+
+def _setting_store(*, shop: Tenant, actor, field: str, value) -> Tenant:
+    """Stores one checked setting on the tenant row (public schema) and, on
+    the shop's own connection, audits it there as tenancy.shop_<field>_set."""
+    before = getattr(shop, field)
+    if before == value:
+        return shop
+    Tenant.objects.filter(pk=shop.pk).update(**{field: value})
+    setattr(shop, field, value)
+    if getattr(connection, "tenant", None) is not None and connection.schema_name == shop.schema_name:
+        audit_record(actor=actor, action=f"tenancy.shop_{field}_set", obj=shop, before={field: before}, after={field: value})
+    return shop
+
+
 @transaction.atomic
 def shop_low_stock_threshold_set(*, shop: Tenant, actor, threshold: int) -> Tenant:
     """The quantity at or below which a restockable item is low on stock,
     for the dashboard, the low-stock report and the API. The tenant row
     lives in the public schema; the audit entry in the shop's."""
-    if not actor.has_perm("accounts.manage_shop"):
-        raise ApplicationError("permission_denied", "You may not change the shop's settings.", status=403)
+    _require_manage_shop(actor)
     if not isinstance(threshold, int) or isinstance(threshold, bool) or not 0 <= threshold <= LOW_STOCK_THRESHOLD_MAX:
         raise ApplicationError("invalid_low_stock_threshold", f"The low-stock threshold must be a whole number from 0 to {LOW_STOCK_THRESHOLD_MAX}.")
-    before = shop.low_stock_threshold
-    if before == threshold:
-        return shop
-    Tenant.objects.filter(pk=shop.pk).update(low_stock_threshold=threshold)
-    shop.low_stock_threshold = threshold
-    if getattr(connection, "tenant", None) is not None and connection.schema_name == shop.schema_name:
-        audit_record(actor=actor, action="tenancy.shop_low_stock_threshold_set", obj=shop,
-                     before={"low_stock_threshold": before}, after={"low_stock_threshold": threshold})
-    return shop
+    return _setting_store(shop=shop, actor=actor, field="low_stock_threshold", value=threshold)
 
 
 @transaction.atomic
@@ -216,20 +225,11 @@ def shop_mfa_required_set(*, shop: Tenant, actor, required: bool) -> Tenant:
     """Whether owners and managers must use two-step sign-in. The one who
     turns it on must use it already, so the shop cannot lock its owner out
     of the settings page."""
-    if not actor.has_perm("accounts.manage_shop"):
-        raise ApplicationError("permission_denied", "You may not change the shop's settings.", status=403)
+    _require_manage_shop(actor)
     required = bool(required)
     if required and not mfa_enabled(actor):
         raise ApplicationError("mfa_enrolment_required", "Set up two-step sign-in for yourself before requiring it of others.")
-    before = shop.mfa_required
-    if before == required:
-        return shop
-    Tenant.objects.filter(pk=shop.pk).update(mfa_required=required)
-    shop.mfa_required = required
-    if getattr(connection, "tenant", None) is not None and connection.schema_name == shop.schema_name:
-        audit_record(actor=actor, action="tenancy.shop_mfa_required_set", obj=shop,
-                     before={"mfa_required": before}, after={"mfa_required": required})
-    return shop
+    return _setting_store(shop=shop, actor=actor, field="mfa_required", value=required)
 
 
 def shop_suspend(*, tenant: Tenant) -> Tenant:
@@ -253,13 +253,5 @@ def shop_language_set(*, shop: Tenant, actor, language: str) -> Tenant:
     """The shop's language, for staff who have not chosen their own. The
     tenant row lives in the public schema; the audit entry in the shop's."""
     language = language_check(language, allow_blank=False)
-    if not actor.has_perm("accounts.manage_shop"):
-        raise ApplicationError("permission_denied", "You may not change the shop's settings.", status=403)
-    before = shop.language
-    if before == language:
-        return shop
-    Tenant.objects.filter(pk=shop.pk).update(language=language)
-    shop.language = language
-    if getattr(connection, "tenant", None) is not None and connection.schema_name == shop.schema_name:
-        audit_record(actor=actor, action="tenancy.shop_language_set", obj=shop, before={"language": before}, after={"language": language})
-    return shop
+    _require_manage_shop(actor)
+    return _setting_store(shop=shop, actor=actor, field="language", value=language)
