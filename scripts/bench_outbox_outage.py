@@ -214,7 +214,7 @@ def effects_check(shop, since, device_ids: list[str]) -> dict:
 def drain_part(args, port: int, workdir: Path) -> dict:
     import random
 
-    from bench_sync import BATCH, SHOP_DOMAIN, gunicorn_start, schema_vacuum, shop_prepare
+    from bench_sync import BATCH, SHOP_DOMAIN, gunicorn_start, schema_vacuum, shop_prepare, terminals_enroll
     from django.utils import timezone as dj_timezone
     from pos_terminal.client import Terminal
     from pos_terminal.pricing import money, sale_total
@@ -239,12 +239,7 @@ def drain_part(args, port: int, workdir: Path) -> dict:
     beat = celery_start("beat", env, workdir / "beat.log", queue, 1, workdir)
     try:
         base = f"http://127.0.0.1:{args.port}"
-        terminals = []
-        for n, code in enumerate(codes):
-            terminal = Terminal(workdir / f"t{n}.sqlite", base, SHOP_DOMAIN, timeout=60)
-            terminal.enroll(code, name=f"bench {n}")
-            terminal.pull()
-            terminals.append(terminal)
+        terminals = terminals_enroll(codes, workdir, base)
         item_ids = [row["id"] for row in terminals[0].store.rows("items")]
         customer_ids = [row["id"] for row in terminals[0].store.rows("customers")]
         priced = {item_id: terminals[0].quote([(item_id, 1)])[0][0] for item_id in item_ids}

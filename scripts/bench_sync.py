@@ -164,6 +164,18 @@ def gunicorn_start(port: int, workers: int, threads: int = 1, *, code: Path = RO
     raise SystemExit("gunicorn did not start")
 
 
+def terminals_enroll(codes: list[str], workdir: Path, url: str) -> list[Terminal]:
+    """One reference terminal per enrolment code, enrolled and pulled, its
+    store in workdir."""
+    terminals = []
+    for n, code in enumerate(codes):
+        terminal = Terminal(workdir / f"t{n}.sqlite", url, SHOP_DOMAIN, timeout=60)
+        terminal.enroll(code, name=f"bench {n}")
+        terminal.pull()
+        terminals.append(terminal)
+    return terminals
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
@@ -220,12 +232,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-sync-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
     try:
         url = f"http://127.0.0.1:{args.port}"
-        terminals = []
-        for n, code in enumerate(codes):
-            terminal = Terminal(workdir / f"t{n}.sqlite", url, SHOP_DOMAIN, timeout=60)
-            terminal.enroll(code, name=f"bench {n}")
-            terminal.pull()
-            terminals.append(terminal)
+        terminals = terminals_enroll(codes, workdir, url)
         item_ids = [row["id"] for row in terminals[0].store.rows("items")]
         per_device = max(BATCH, int(args.rate_guess * args.seconds / args.devices / BATCH + 1) * BATCH)
         log(f"recording {per_device} sales offline on each of {args.devices} terminals")
