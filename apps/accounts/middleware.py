@@ -2,13 +2,13 @@
 it: logged in without it, they can only set it up (or log out) until they
 have. Requests of other users, and of shops that do not require it, pass
 with no query."""
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from apps.accounts.mfa import mfa_enrolment_required
 from apps.accounts.roles import MFA_REQUIRED_ROLES
-from apps.core.errors import error_body
+from apps.core.errors import error_response
 from apps.ui.permissions import is_htmx
 
 OPEN_PREFIXES = ("/static/", "/healthz", "/readyz")
@@ -23,8 +23,8 @@ class MfaEnrolmentMiddleware:
         shop = getattr(request, "tenant", None)
         if getattr(shop, "mfa_required", False) and self._held(request, shop):
             if request.path.startswith("/api/"):
-                return JsonResponse(error_body("mfa_enrolment_required",
-                                               "The shop requires two-step sign-in: set it up on the staff site first."), status=403)
+                return error_response("mfa_enrolment_required",
+                                      "The shop requires two-step sign-in: set it up on the staff site first.", status=403)
             if is_htmx(request):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = reverse("ui:mfa")
