@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine: `make run` and `make test`.
-.PHONY: run test bootstrap bench bench-sync bench-dashboard bench-outbox clean
+.PHONY: run test bootstrap bench bench-sync bench-dashboard bench-outbox bench-provision clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -32,6 +32,11 @@ bench-outbox: bootstrap
 	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
 		&& .venv/bin/python manage.py migrate_schemas -v 0
 	@.venv/bin/python scripts/bench_outbox_outage.py $(ARGS)
+
+# Provisioning at 1, 1,000 and 5,000 existing shops (a database of its own,
+# zargar_bench_provision, kept for the next run): service time per new shop.
+bench-provision: bootstrap
+	@.venv/bin/python scripts/bench_provision.py $(ARGS)
 
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis
