@@ -58,6 +58,7 @@ def blueprint_refresh() -> SchemaBlueprint:
     blueprint = SchemaBlueprint(state=state, ddl=_ddl_of_template())
     # Two shops made at once after a deploy may both dump; either row will do.
     SchemaBlueprint.objects.bulk_create([blueprint], ignore_conflicts=True)
+    SchemaBlueprint.objects.exclude(state=state).delete()  # earlier states make no more shops
     return SchemaBlueprint.objects.get(state=state)
 
 
@@ -92,6 +93,11 @@ def blueprint_apply(*, schema_name: str) -> None:
     transaction (the caller's `transaction.atomic()` makes it all-or-nothing)."""
     if not connection.in_atomic_block:
         raise RuntimeError("blueprint_apply must run inside a transaction")
+    with connection.cursor() as cursor:
+        # A migration of the template records itself in this table: holding
+        # it still until commit keeps the DDL, the history and the rows
+        # copied here of one migration state (a deploy's migration waits).
+        cursor.execute(f"LOCK TABLE {quoted(TEMPLATE_SCHEMA)}.django_migrations IN SHARE MODE")
     blueprint = blueprint_refresh()
     ddl = schema_renamed(blueprint.ddl, old=TEMPLATE_SCHEMA, new=schema_name)
     with connection.cursor() as cursor:
