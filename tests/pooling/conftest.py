@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
 
@@ -133,19 +134,31 @@ def pgbouncer(django_db_setup):
     server.stop()
 
 
+@contextmanager
+def default_through(pgbouncer, database: str, django_db_blocker):
+    """Points this process's default connection, in every thread, at
+    PgBouncer's `database`, in transaction mode."""
+    settings = connections.settings["default"]
+    keys = ("HOST", "PORT", "NAME", "POOL_MODE", "DISABLE_SERVER_SIDE_CURSORS")
+    saved = {key: settings.get(key) for key in keys}
+    with django_db_blocker.unblock():
+        connection.close()
+    settings.update(HOST="127.0.0.1", PORT=str(pgbouncer.port), NAME=database, POOL_MODE="transaction",
+                    DISABLE_SERVER_SIDE_CURSORS=True)
+    try:
+        yield pgbouncer
+    finally:
+        with django_db_blocker.unblock():
+            connection.close()
+        settings.update(saved)
+
+
 @pytest.fixture(scope="module")
 def through_pgbouncer(pgbouncer, django_db_blocker):
-    """Points this process's default connection (and the processes started
-    with child_env) at PgBouncer, in transaction mode, for the module."""
-    database = connections.settings["default"]
-    saved = {key: database.get(key) for key in ("HOST", "PORT", "POOL_MODE", "DISABLE_SERVER_SIDE_CURSORS")}
-    with django_db_blocker.unblock():
-        connection.close()
-    database.update(HOST="127.0.0.1", PORT=str(pgbouncer.port), POOL_MODE="transaction", DISABLE_SERVER_SIDE_CURSORS=True)
-    yield pgbouncer
-    with django_db_blocker.unblock():
-        connection.close()
-    database.update(saved)
+    """The module's tests reach the database through PgBouncer (a pool of a
+    few server connections: Django's `db` holds one for the whole test)."""
+    with default_through(pgbouncer, pgbouncer.name, django_db_blocker) as server:
+        yield server
 
 
 class PooledClient:
