@@ -119,7 +119,7 @@ class PgBouncer:
 
     def transactions(self, database: str) -> int:
         """Transactions PgBouncer has passed to `database` so far."""
-        return next(int(row["total_xact_count"]) for row in self.admin("SHOW STATS") if row["database"] == database)
+        return sum(int(row["total_xact_count"]) for row in self.admin("SHOW STATS") if row["database"] == database)
 
     def settings(self, database: str, pool_mode: str) -> dict:
         """A Django DATABASES entry: this session's database through PgBouncer's `database`."""
