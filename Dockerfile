@@ -43,9 +43,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GUNICORN_THREADS=4 \
     GUNICORN_TIMEOUT=30
 
-# The PDF exports' font (Persian glyphs) and gettext for the translations.
+# The PDF exports' font (Persian glyphs), gettext for the translations and
+# Debian's PgBouncer, which the pgbouncer service runs from this image
+# (scripts/pgbouncer_serve.py; its packaged service is never started).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core gettext \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core gettext pgbouncer \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 zargar \
