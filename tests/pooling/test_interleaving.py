@@ -75,6 +75,20 @@ def test_the_per_transaction_search_path_keeps_each_shop_in_its_own_schema(pgbou
         a.close(), b.close()
 
 
+def test_a_write_in_autocommit_reports_its_row_count(pooled_alias, shops):
+    """The statement's own result, not the SET LOCAL's, reaches Django."""
+    (a,) = clients(pooled_alias, "transaction", count=1)
+
+    def rename_main(alias):
+        connections[alias].set_tenant(shops["b"])
+        return Branch.objects.using(alias).filter(name="Main").update(name="Main")
+
+    try:
+        assert a.call(rename_main, a.alias) == 1
+    finally:
+        a.close()
+
+
 def test_a_transaction_sets_its_path_once_and_again_where_it_could_be_lost(pooled_alias, shops):
     a, b = clients(pooled_alias, "transaction")
     try:

@@ -25,6 +25,7 @@ undo either, and the settings turn off server-side cursors (a holdable one
 outlives its transaction).
 """
 from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base as postgresql_base
 from django_tenants.postgresql_backend import base as tenants_base
 from django_tenants.utils import quote_schema_name
@@ -85,7 +86,9 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
 
     @property
     def transaction_pooling(self) -> bool:
-        return self.settings_dict.get("POOL_MODE") == TRANSACTION
+        # The connection without a database (CREATE DATABASE for the test
+        # database) reads no table and must send nothing before its statements.
+        return self.settings_dict.get("POOL_MODE") == TRANSACTION and self.alias != NO_DB_ALIAS
 
     def get_connection_params(self):
         params = super().get_connection_params()
