@@ -87,6 +87,31 @@ def run_case(case: str, count: int, tenant, client) -> float:
     return elapsed / count * 1e6
 
 
+def set_local_cost(pairs: int = 3000) -> dict:
+    """What the SET LOCAL adds to one statement on the server and the wire,
+    straight to PostgreSQL: the same statement with and without it, in
+    interleaved pairs (so both see the same load), median of the pairs'
+    differences and each one's median."""
+    import psycopg
+
+    database = connections.settings["default"]
+    url = f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    plain, prefixed = [], []
+    with psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor) as raw:
+        cursor = raw.cursor()
+        for _ in range(pairs):
+            started = time.perf_counter()
+            cursor.execute("SELECT 1")
+            middle = time.perf_counter()
+            cursor.execute("SET LOCAL search_path = bench, public; SELECT 1")
+            cursor.nextset()
+            plain.append(middle - started)
+            prefixed.append(time.perf_counter() - middle)
+    return {"pairs": pairs, "plain_us": round(statistics.median(plain) * 1e6, 1),
+            "with_set_local_us": round(statistics.median(prefixed) * 1e6, 1),
+            "difference_us": round(statistics.median(b - a for a, b in zip(plain, prefixed)) * 1e6, 1)}
+
+
 def use(database: dict, *, host: str, port: str, name: str, pool_mode: str) -> None:
     connection.close()
     database.update(HOST=host, PORT=port, NAME=name, POOL_MODE=pool_mode, DISABLE_SERVER_SIDE_CURSORS=pool_mode == "transaction")
@@ -142,6 +167,7 @@ def main() -> None:
                                 for setup, cases in figures.items()},
         "fastest_round_microseconds": {setup: {case: round(min(v), 1) for case, v in cases.items()}
                                        for setup, cases in figures.items()},
+        "set_local_cost": set_local_cost(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     print(f"\n{'setup (median / fastest round)':<32}{'query µs':>18}{'atomic µs':>18}{'request µs':>18}{'statements':>12}")
@@ -149,6 +175,9 @@ def main() -> None:
         fastest = result["fastest_round_microseconds"][setup]
         cells = "".join(f"{f'{cases[c]:.0f} / {fastest[c]:.0f}':>18}" for c in CASES)
         print(f"{setup:<32}{cells}{queries[setup]:>12}")
+    cost = result["set_local_cost"]
+    print(f"SELECT 1: {cost['plain_us']} µs; with SET LOCAL in the same message: {cost['with_set_local_us']} µs "
+          f"(median difference of {cost['pairs']} interleaved pairs: {cost['difference_us']} µs)")
     print(f"load average {result['load_average']}")
     out = ROOT / "bench-results" / "pooling.json"
     out.parent.mkdir(exist_ok=True)
