@@ -13,10 +13,8 @@ pattern, never its path; then one access log line (not for the probes).
 import logging
 import time
 
-from django.db import connection
-
 from apps.core import metrics
-from apps.core.request_context import request_id_for, request_id_var
+from apps.core.request_context import request_id_for, request_id_var, request_var
 
 logger = logging.getLogger("zargar.access")
 
@@ -30,10 +28,7 @@ class ObservabilityMiddleware:
 
     def __call__(self, request):
         request_id = request_id_for(request.headers.get("X-Request-ID"))
-        token = request_id_var.set(request_id)
-        # Until the host routing picks the shop, log lines say "public", not
-        # the shop of the thread's previous request.
-        connection.set_schema_to_public()
+        tokens = request_id_var.set(request_id), request_var.set(request)
         try:
             if request.path == METRICS_PATH:
                 response = metrics.metrics_response(request)
@@ -42,7 +37,8 @@ class ObservabilityMiddleware:
             response["X-Request-ID"] = request_id
             return response
         finally:
-            request_id_var.reset(token)
+            request_id_var.reset(tokens[0])
+            request_var.reset(tokens[1])
 
     def _timed(self, request):
         started = time.perf_counter()

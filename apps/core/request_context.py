@@ -1,8 +1,9 @@
 """
 What every log line says about where it came from: the request id (from a
 valid incoming X-Request-ID, else generated, and echoed in the response),
-the shop (the schema the connection is set to) and, in a Celery task, the
-task id. A filter on the log handler adds them to each record, so
+the shop (in a request, the schema of the shop its host routed to, empty
+before routing; elsewhere, the schema the connection is set to, as
+tenant-schemas-celery sets it for a task) and, in a Celery task, the task id. A filter on the log handler adds them to each record, so
 `logger.info(...)` anywhere needs nothing more; LOG_FORMAT chooses the plain
 or the JSON formatter (config/settings: LOGGING).
 """
@@ -14,6 +15,7 @@ import uuid
 from datetime import UTC, datetime
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+request_var: contextvars.ContextVar = contextvars.ContextVar("request", default=None)
 
 # What a proxy or client may send as X-Request-ID: short and plain (ingress
 # ids, UUIDs). Anything else (too long, spaces, control characters) is
@@ -28,6 +30,10 @@ def request_id_for(incoming: str | None) -> str:
 
 
 def _shop() -> str:
+    request = request_var.get()
+    if request is not None:  # the connection may still hold the thread's previous request's shop
+        tenant = getattr(request, "tenant", None)
+        return getattr(tenant, "schema_name", "") or ""
     try:
         from django.db import connection
 
