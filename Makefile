@@ -38,6 +38,13 @@ bench-outbox: bootstrap
 bench-provision: bootstrap
 	@.venv/bin/python scripts/bench_provision.py $(ARGS)
 
+# What a /metrics scrape costs with 0 to 10,000 shops in the outbox backlog
+# and 1,000 open dead letters; what recording costs a request and a sweep.
+.PHONY: bench-metrics
+bench-metrics: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0
+	@.venv/bin/python scripts/bench_metrics.py $(ARGS)
+
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis
 

@@ -10,8 +10,8 @@ Two kinds, kept apart on purpose:
 - Cluster-wide, read at the scrape by `ClusterCollector`: Celery queue depth
   (Redis LLEN), open dead letters (one query on the public schema, where they
   all live) and the outbox backlog. None of them costs a query per shop: the
-  outbox backlog is what each shop's sweep last left behind, kept in a Redis
-  hash that only shops with a backlog are in (`outbox_backlog_publish`).
+  outbox backlog is what each shop's sweep last left behind, kept in Redis
+  with a running total (`outbox_backlog_publish`): three reads per scrape.
 
 Labels never carry a shop or a raw path: 10,000 shops would make 10,000
 series per metric. Shops are in the logs (apps.core.request_context).
@@ -68,28 +68,41 @@ def pos_operations_count(*, types: dict[str, str], results: list[dict]) -> None:
 # --------------------------------------------------------------------------
 
 
-def _backlog_keys() -> tuple[str, str]:
+def _backlog_keys() -> tuple[str, str, str]:
+    """Per shop's count (hash), the total (integer), per shop's oldest
+    event (sorted set); one hash tag, so one Redis Cluster slot."""
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    return f"{prefix}:metrics:outbox_unpublished", f"{prefix}:metrics:outbox_oldest"
+    tag = "{" + prefix + ":metrics:outbox}"
+    return f"{tag}:unpublished", f"{tag}:total", f"{tag}:oldest"
+
+
+# Keeps the total equal to the sum of the hash, so the scrape reads three
+# values whatever the number of shops (10,000 shops with a backlog: scraping
+# the hash itself took 120 ms; docs/operations.md).
+_PUBLISH = """
+local old = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local new = tonumber(ARGV[2])
+if new > 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], new)
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[3], ARGV[1])
+end
+return redis.call('INCRBY', KEYS[2], new - old)
+"""
 
 
 def outbox_backlog_publish(*, schema_name: str, unpublished: int, oldest) -> None:
     """Records what one shop's sweep left unpublished (`oldest`: the oldest
-    such event's creation time). A shop with nothing left leaves the hash, so
-    the scrape reads only shops with a backlog. Never raises: metrics must not
-    fail the sweep."""
+    such event's creation time). A shop with nothing left leaves the set, so
+    only shops with a backlog are kept. Never raises: metrics must not fail
+    the sweep."""
     from django_redis import get_redis_connection
 
-    counts, oldest_key = _backlog_keys()
     try:
-        pipe = get_redis_connection("default").pipeline()
-        if unpublished:
-            pipe.hset(counts, schema_name, unpublished)
-            pipe.hset(oldest_key, schema_name, oldest.timestamp())
-        else:
-            pipe.hdel(counts, schema_name)
-            pipe.hdel(oldest_key, schema_name)
-        pipe.execute()
+        client = get_redis_connection("default")
+        client.eval(_PUBLISH, 3, *_backlog_keys(), schema_name, int(unpublished), oldest.timestamp() if unpublished else 0)
     except Exception:  # Redis down: the next sweep records it
         logger.warning("Could not record the outbox backlog of %s", schema_name, exc_info=True)
 
@@ -162,17 +175,16 @@ def _dead_letters(families: list) -> None:
 def _outbox(families: list) -> None:
     from django_redis import get_redis_connection
 
-    counts_key, oldest_key = _backlog_keys()
-    client = get_redis_connection("default")
-    counts = [int(v) for v in client.hvals(counts_key)]
-    oldest = [float(v) for v in client.hvals(oldest_key)]
+    _counts, total_key, oldest_key = _backlog_keys()
+    pipe = get_redis_connection("default").pipeline(transaction=False)
+    pipe.get(total_key).zcard(oldest_key).zrange(oldest_key, 0, 0, withscores=True)
+    total, shops, oldest = pipe.execute()
     families.append(GaugeMetricFamily("zargar_outbox_unpublished_events",
-                                      "Outbox events left unpublished by each shop's last sweep, summed.", value=sum(counts)))
-    families.append(GaugeMetricFamily("zargar_outbox_backlog_shops", "Shops whose last sweep left events unpublished.",
-                                      value=len(counts)))
+                                      "Outbox events left unpublished by each shop's last sweep, summed.", value=int(total or 0)))
+    families.append(GaugeMetricFamily("zargar_outbox_backlog_shops", "Shops whose last sweep left events unpublished.", value=shops))
     families.append(GaugeMetricFamily("zargar_outbox_oldest_unpublished_age_seconds",
                                       "Age of the oldest event a sweep left unpublished (0: none).",
-                                      value=max(0.0, time.time() - min(oldest)) if oldest else 0.0))
+                                      value=max(0.0, time.time() - oldest[0][1]) if oldest else 0.0))
 
 
 SOURCES = {"broker": _celery, "database": _dead_letters, "redis": _outbox}
