@@ -7,6 +7,7 @@ import logging
 import uuid
 
 import pytest
+import redis
 from django.conf import settings
 from django.test import Client
 
@@ -108,3 +109,4 @@ def test_a_workers_task_log_lines_are_json_with_the_task_id_and_shop(shop_a, tmp
         assert line["shop"] == shop_a.schema_name and line["request_id"] == ""
     finally:
         worker.stop()
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")

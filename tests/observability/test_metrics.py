@@ -113,7 +113,7 @@ def own_queue(settings):
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     keys = [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
     yield queue
-    client.delete(*keys)
+    client.delete(*keys, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def test_queue_depth_counts_the_messages_in_redis_at_every_priority(db, metrics_on, own_queue):
