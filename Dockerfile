@@ -87,4 +87,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # Workers and threads come from the environment (WEB_CONCURRENCY,
 # GUNICORN_THREADS, GUNICORN_TIMEOUT). The heartbeat files go to /tmp and the
 # control socket is off, so the root filesystem can be read-only.
-CMD ["sh", "-c", "exec gunicorn config.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY} --threads ${GUNICORN_THREADS} --timeout ${GUNICORN_TIMEOUT} --graceful-timeout 25 --worker-tmp-dir /tmp --no-control-socket --access-logfile -"]
+# config/gunicorn.py: the workers' metrics files (PROMETHEUS_MULTIPROC_DIR, in
+# /tmp). Django writes the access log (JSON, with request id and shop).
+CMD ["sh", "-c", "exec gunicorn config.wsgi:application -c config/gunicorn.py --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY} --threads ${GUNICORN_THREADS} --timeout ${GUNICORN_TIMEOUT} --graceful-timeout 25 --worker-tmp-dir /tmp --no-control-socket"]

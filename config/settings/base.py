@@ -98,7 +98,8 @@ TENANT_LIMIT_SET_CALLS = True
 PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", "localhost,127.0.0.1")
 
 MIDDLEWARE = [
-    "apps.core.input_guard.InputGuardMiddleware",  # first: refuses bodies too large, NUL in path, query, headers, forms
+    "apps.core.observability.ObservabilityMiddleware",  # first: /metrics, request id, latency of everything below
+    "apps.core.input_guard.InputGuardMiddleware",  # refuses bodies too large, NUL in path, query, headers, forms
     "apps.tenancy.middleware.ShopMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
     "apps.core.csp.ContentSecurityPolicyMiddleware",  # CONTENT_SECURITY_POLICY on every HTML page
@@ -462,12 +463,25 @@ if GOLD_RATE_IMPORT_SOURCE:
     }
 
 # --------------------------------------------------------------------------
-# Logging
+# Logging and metrics (docs/operations.md, "Metrics and logs")
 # --------------------------------------------------------------------------
+# Every line carries request_id, shop and task_id (apps.core.request_context).
+# json: one object per line, for a log collector; plain reads better locally.
+LOG_FORMAT = env("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "apps.core.request_context.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(shop)s %(request_id)s%(task_id)s] %(message)s"},
+        "json": {"()": "apps.core.request_context.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+# The Celery queues whose depth /metrics reports (Redis lists on the broker).
+METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES", CELERY_TASK_DEFAULT_QUEUE)

@@ -105,5 +105,13 @@ for deployment in zargar-pgbouncer zargar-web zargar-worker zargar-beat; do
     k -n "$NAMESPACE" rollout status "deployment/$deployment" --timeout="$ROLLOUT_TIMEOUT"
 done
 
+# Scraping and alerts, where prometheus-operator is installed (its CRDs).
+if k get crd servicemonitors.monitoring.coreos.com prometheusrules.monitoring.coreos.com >/dev/null 2>&1; then
+    echo "==> monitoring"
+    apply monitoring.yaml
+else
+    echo "==> monitoring skipped: no prometheus-operator CRDs (the web pods carry prometheus.io annotations)"
+fi
+
 echo "==> deployed $IMAGE at https://$DOMAIN (shops at https://<shop>.$DOMAIN)"
 echo "    check it: $(dirname "$0")/smoke.sh $DOMAIN"
