@@ -165,6 +165,6 @@ def shop_restore(*, path: Path, schema: str | None = None, domains: list[str] | 
                 dump_apply(cursor, schema_renamed(export.sql, old=export.schema, new=schema))
     except IntegrityError as exc:  # a domain or schema taken since the checks
         raise ApplicationError("restore_conflict", f"The shop could not be restored, nothing was written: {exc}", status=409) from None
-    except DatabaseError as exc:
+    except (DatabaseError, ValueError) as exc:  # ValueError: a COPY block without its end
         raise ApplicationError("restore_failed", f"The export's SQL failed, nothing was written: {exc}") from None
     return tenant
