@@ -99,7 +99,10 @@ def export_read(path: Path) -> ShopExport:
         if manifest.get("version") != VERSION:
             raise ValueError(f"version {manifest.get('version')}, this release reads version {VERSION}")
         fields = {k: v for k, v in manifest["tenant"].items() if k != "schema_name"}
-        tenant = next(serializers.deserialize("json", json.dumps([{"model": "tenancy.tenant", "fields": fields}]))).object
+        # A setting added or removed since (public schema, not in the shop's
+        # migrations) is left at its default or dropped.
+        tenant = next(serializers.deserialize("json", json.dumps([{"model": "tenancy.tenant", "fields": fields}]),
+                                              ignorenonexistent=True)).object
         return ShopExport(schema=manifest["schema"], migrations=list(manifest["migrations"]), tenant=tenant,
                           domains=[{"domain": str(d["domain"]), "is_primary": bool(d["is_primary"])} for d in manifest["domains"]],
                           sql=sql)
