@@ -24,24 +24,25 @@ from django.conf import settings
 from django.db import connection
 
 from apps.tenancy.models import SchemaBlueprint
-from apps.tenancy.schema_sql import quoted, schema_dump, schema_renamed
+from apps.tenancy.schema_sql import SESSION_PREFIXES, quoted, schema_dump, schema_renamed
 
 TEMPLATE_SCHEMA = settings.TENANT_BASE_SCHEMA
 
-# pg_dump's session settings (the replay runs on the application's own
-# connection, whose session, search_path above all, it must not change; every
-# name in the dump is qualified), psql's meta-commands, and the schema itself.
-_DROPPED_PREFIXES = ("SET ", "SELECT pg_catalog.set_config(", "\\restrict ", "\\unrestrict ", "CREATE SCHEMA ")
+# pg_dump's session settings and psql's meta-commands (schema_sql), and the schema itself.
+_DROPPED_PREFIXES = SESSION_PREFIXES + ("CREATE SCHEMA ",)
 
 
-def template_state() -> str:
-    """A digest of the migrations applied to the template: the key of its DDL."""
+def migrations_applied(schema: str = TEMPLATE_SCHEMA) -> list[str]:
+    """`app.name` of every migration applied to `schema`, sorted."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT string_agg(app || '.' || name, ',' ORDER BY app, name) FROM {quoted(TEMPLATE_SCHEMA)}.django_migrations"
-        )
-        applied = cursor.fetchone()[0] or ""
-    return hashlib.sha256(applied.encode()).hexdigest()
+        cursor.execute(f"SELECT app || '.' || name FROM {quoted(schema)}.django_migrations ORDER BY app, name")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def template_state(schema: str = TEMPLATE_SCHEMA) -> str:
+    """A digest of the migrations applied to the template (or to `schema`):
+    the key of its DDL."""
+    return hashlib.sha256(",".join(migrations_applied(schema)).encode()).hexdigest()
 
 
 def _ddl_of_template() -> str:

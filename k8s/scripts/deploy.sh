@@ -100,7 +100,7 @@ migration_logs
 
 echo "==> workloads"
 apply web-deployment.yaml worker-deployment.yaml beat-deployment.yaml \
-    service.yaml ingress.yaml hpa.yaml pdb.yaml
+    service.yaml ingress.yaml hpa.yaml pdb.yaml backup-cronjob.yaml
 for deployment in zargar-pgbouncer zargar-web zargar-worker zargar-beat; do
     k -n "$NAMESPACE" rollout status "deployment/$deployment" --timeout="$ROLLOUT_TIMEOUT"
 done
