@@ -16,6 +16,7 @@ from apps.branches.services import branch_create
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_record
 from apps.tenancy.models import LOW_STOCK_THRESHOLD_MAX, Domain, Tenant
+from apps.tenancy.upgrade_state import schema_state_copy
 
 TEMPLATE_SCHEMA = "zargar_template"
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -137,6 +138,8 @@ def shop_create(
         )
         tenant.save(verbosity=0)
         _constraint_names_restore(schema=tenant.schema_name)
+        # A clone has the template's migration history: migrate_shops skips it.
+        schema_state_copy(schema=tenant.schema_name, source=TEMPLATE_SCHEMA)
         Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
         with tenant:
             user_create(email=owner_email, password=owner_password, role=Role.OWNER, full_name=name.strip())
