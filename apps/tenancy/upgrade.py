@@ -20,7 +20,8 @@ with nothing to do. Here that work is done once per *migration state*:
    (post_migrate handlers share caches that are not safe across threads).
 
 Workers are threads with a Django connection each, so at most
-`connections` + 1 connections are open.
+`connections` + 2 connections are open (the workers, the
+command's own and the one holding its advisory lock).
 """
 import hashlib
 import queue

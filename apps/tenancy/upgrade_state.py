@@ -87,13 +87,15 @@ def schemas_to_check(*, target: str, recheck: bool = False) -> list[str]:
 
 
 def schema_states_record(*, schemas: list[str], state: str) -> None:
-    """Records that these schemas are at `state`; in the caller's transaction."""
+    """Records that these schemas are at `state`, in the caller's transaction
+    (a record already there is left as it is)."""
     if not schemas:
         return
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_TABLE} (schema_name, state, migrated_at) SELECT s, %s, %s FROM unnest(%s::text[]) s "
-            "ON CONFLICT (schema_name) DO UPDATE SET state = EXCLUDED.state, migrated_at = EXCLUDED.migrated_at",
+            "ON CONFLICT (schema_name) DO UPDATE SET state = EXCLUDED.state, migrated_at = EXCLUDED.migrated_at "
+            f"WHERE {_TABLE}.state IS DISTINCT FROM EXCLUDED.state",
             [state, timezone.now(), list(schemas)],
         )
 

@@ -3,7 +3,8 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import connections as db_connections
 
 from apps.tenancy import upgrade, upgrade_state
 from apps.tenancy.services import TEMPLATE_SCHEMA
@@ -25,7 +26,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--connections", type=int, default=4,
-                            help="Worker connections for the shop schemas (default 4; one more is the coordinator's).")
+                            help="Worker connections for the shop schemas (default 4); the command opens two more "
+                                 "(its own and the one holding the run's lock).")
         parser.add_argument("--recheck", action="store_true",
                             help="Read every shop's migration history, not only those whose record is stale.")
         parser.add_argument("--progress-seconds", type=float, default=5.0, help="Seconds between progress lines.")
@@ -34,17 +36,19 @@ class Command(BaseCommand):
         if not 1 <= connections <= 64:
             raise CommandError("--connections must be between 1 and 64.")
         started = time.monotonic()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY])
-            if not cursor.fetchone()[0]:
-                raise CommandError("Another migrate_shops is running on this database.")
+        # The lock lives on a connection of its own: migrate_schemas closes
+        # the default one after each schema, which would drop a session lock.
+        lock = db_connections.create_connection(DEFAULT_DB_ALIAS)
         try:
+            with lock.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    raise CommandError("Another migrate_shops is running on this database.")
             self._shared_and_template(verbosity)
             self._shops(connections=connections, recheck=recheck, progress_seconds=progress_seconds, started=started)
         finally:
             connection.set_schema_to_public()
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+            lock.close()
 
     def _say(self, message: str) -> None:
         self.stdout.write(message)
