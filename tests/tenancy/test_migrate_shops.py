@@ -172,7 +172,7 @@ def test_a_failing_shop_is_reported_and_leaves_it_untouched_while_the_others_fin
     assert failed.returncode != 0
     assert "up_c:" in failed.stderr and "weight" in failed.stderr
     assert "3 replayed, 0 by Django's migrate, 0 already up to date, 1 failed" in failed.stdout
-    history, (columns, indexes) = story.seen["up_c_after_failure"]
+    history, (_columns, indexes) = story.seen["up_c_after_failure"]
     assert ("upgrade_probe", "0002_probe_weight") not in history
     assert [name for name, *_ in indexes] == ["upgrade_probe_probe_pkey"]
     assert ("upgrade_probe", "0002_probe_weight") in story.seen["history_up_a_first"]
