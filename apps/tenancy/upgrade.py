@@ -15,15 +15,17 @@ with nothing to do. Here that work is done once per *migration state*:
    `SET LOCAL search_path`, the SQL, the `django_migrations` rows and the
    state record. A crash leaves each schema either done and recorded or
    untouched; a rerun picks up the rest.
-3. Anything else (RunPython, non-atomic migrations, new models) is handed
-   to Django's own `migrate` for that schema, one schema at a time
-   (post_migrate handlers share caches that are not safe across threads).
+3. Plans that only change what is in the tables (RunPython, non-atomic
+   migrations) go through Django's MigrationExecutor per schema, on the
+   same workers, starting from a project state rendered once.
+4. Plans that add, remove or rename models (post_migrate must add their
+   content types and permissions) are handed to Django's own `migrate`,
+   one schema at a time (post_migrate's caches are not thread-safe).
 
 Workers are threads with a Django connection each, so at most
 `connections` + 2 connections are open (the workers, the
 command's own and the one holding its advisory lock).
 """
-import hashlib
 import queue
 import threading
 import time
@@ -48,16 +50,28 @@ _REPLAYABLE = (
 )
 
 
+# After these, post_migrate has content types and permissions to write.
+_NEW_MODELS = (ops.CreateModel, ops.DeleteModel, ops.RenameModel, ops.AlterModelOptions)
+
+REPLAY, EXECUTOR, DJANGO = "replayed as SQL", "Django's executor", "Django's migrate"
+
+
 @dataclass
 class Job:
     """The work for every schema of one migration state."""
     state: str
     schemas: list[str]
     plan_names: list[str]
+    mode: str = REPLAY
+    reason: str = ""
     sql: str = ""
     rows: list[tuple[str, str]] = field(default_factory=list)
-    replay: bool = True
-    reason: str = ""
+    plan: list = field(default_factory=list)
+    start: object = None  # the project state before the plan, rendered (EXECUTOR)
+
+    @property
+    def replay(self) -> bool:
+        return self.mode == REPLAY
 
 
 @dataclass
@@ -65,6 +79,7 @@ class Outcome:
     checked: int = 0
     skipped_up_to_date: int = 0
     replayed: list[str] = field(default_factory=list)
+    migrated_by_executor: list[str] = field(default_factory=list)
     migrated_by_django: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
 
@@ -77,34 +92,42 @@ def _executor() -> MigrationExecutor:
     return MigrationExecutor(connection)
 
 
+def _mode_of(plan) -> tuple[str, str]:
+    """How a plan can be run on many schemas, and why not faster."""
+    mode, reason = REPLAY, ""
+    for migration, backwards in plan:
+        label = f"{migration.app_label}.{migration.name}"
+        if backwards or migration.replaces:
+            return DJANGO, f"{label} is {'unapplied' if backwards else 'a squashed migration'}"
+        if router.allow_migrate(connection.alias, migration.app_label) is False:
+            continue  # a shared app: only its row is recorded in shop schemas
+        for operation in migration.operations:
+            if isinstance(operation, _NEW_MODELS):
+                return DJANGO, f"{label}: {type(operation).__name__}"
+            if mode == REPLAY and not (migration.atomic and isinstance(operation, _REPLAYABLE)
+                                       and operation.reduces_to_sql):
+                mode, reason = EXECUTOR, f"{label}: {type(operation).__name__ if migration.atomic else 'not atomic'}"
+    return mode, reason
+
+
 def plan_for(executor: MigrationExecutor, applied: set[tuple[str, str]], *, schema: str) -> Job:
-    """The plan from `applied` to the graph's leaves, and the SQL to replay it
-    when it can be replayed; collected against `schema` (one of the group),
-    which the schema editor introspects for the names it alters."""
+    """The plan from `applied` to the graph's leaves and how to run it: for
+    a replay, its SQL, collected against `schema` (one of the group), which
+    the schema editor introspects for the names it alters."""
     loader = executor.loader
     loader.applied_migrations = {key: None for key in applied}
     plan = executor.migration_plan(loader.graph.leaf_nodes())
-    job = Job(state="", schemas=[], plan_names=[f"{m.app_label}.{m.name}" for m, _ in plan])
-    if any(backwards for _, backwards in plan):
-        job.replay, job.reason = False, "the plan unapplies migrations"
-        return job
+    job = Job(state="", schemas=[], plan_names=[f"{m.app_label}.{m.name}" for m, _ in plan], plan=plan)
     connection.set_schema(schema)
     try:
-        for migration, _ in plan:
-            if migration.replaces:
-                job.replay, job.reason = False, f"{migration.app_label}.{migration.name} is a squashed migration"
-                return job
-            if not migration.atomic:
-                job.replay, job.reason = False, f"{migration.app_label}.{migration.name} is not atomic"
-                return job
-            if router.allow_migrate(connection.alias, migration.app_label) is False:
-                continue  # a shared app: only its row is recorded in shop schemas
-            for operation in migration.operations:
-                if not isinstance(operation, _REPLAYABLE) or not operation.reduces_to_sql:
-                    job.replay = False
-                    job.reason = f"{migration.app_label}.{migration.name}: {type(operation).__name__}"
-                    return job
+        job.mode, job.reason = _mode_of(plan)
+        if job.mode == DJANGO:
+            return job
         state = executor._create_project_state(with_applied_migrations=True)
+        if job.mode == EXECUTOR:
+            state.apps  # noqa: B018 - rendered once here, cloned for each schema
+            job.start = state
+            return job
         statements: list[str] = []
         for migration, _ in plan:
             with connection.schema_editor(collect_sql=True, atomic=True) as editor:
@@ -139,6 +162,33 @@ def schema_replay(job: Job, schema: str, *, target: str) -> bool:
 
 
 _DJANGO_MIGRATE = threading.Lock()
+_CLONE = threading.Lock()
+_local = threading.local()
+
+
+def _state_record_if_at(schema: str, *, target: str) -> None:
+    with transaction.atomic():
+        if upgrade_state.schema_state_read_in_transaction(schema) != target:
+            raise RuntimeError(f"after migrating, {schema}'s migration history still differs from the template's")
+        upgrade_state.schema_states_record(schemas=[schema], state=target)
+
+
+def schema_migrate_with_executor(job: Job, schema: str, *, target: str) -> None:
+    """Django's MigrationExecutor on one schema, from the job's rendered
+    state; each migration commits with its row, as in `migrate`."""
+    if upgrade_state.schema_states_read([schema])[schema] != job.state:
+        raise RuntimeError("its migration history changed while this ran; run again")
+    executor = getattr(_local, "executor", None)
+    if executor is None:
+        executor = _local.executor = MigrationExecutor(connection)
+    with _CLONE:
+        state = job.start.clone()
+    connection.set_schema(schema)
+    try:
+        executor.migrate([], plan=job.plan, state=state)
+    finally:
+        connection.set_schema_to_public()
+    _state_record_if_at(schema, target=target)
 
 
 def schema_migrate_with_django(schema: str, *, target: str) -> None:
@@ -155,16 +205,7 @@ def schema_migrate_with_django(schema: str, *, target: str) -> None:
             call_command(get_tenant_base_migrate_command_class()(), interactive=False, verbosity=0, skip_checks=True)
         finally:
             connection.set_schema_to_public()
-    with transaction.atomic():
-        state = upgrade_state.schema_state_read_in_transaction(schema)
-        if state != target:
-            raise RuntimeError(f"after migrate, {schema}'s migration history still differs from the template's")
-        upgrade_state.schema_states_record(schemas=[schema], state=target)
-
-
-def state_of(rows: set[tuple[str, str]]) -> str:
-    """The same hash PostgreSQL computes in upgrade_state (for tests and checks)."""
-    return hashlib.sha256("\n".join(sorted(f"{a}.{n}" for a, n in rows)).encode()).hexdigest()
+    _state_record_if_at(schema, target=target)
 
 
 def jobs_for(schemas: list[str], *, target: str) -> tuple[list[Job], list[str], list[str]]:
@@ -227,11 +268,15 @@ def jobs_run(jobs: list[Job], bare: list[str], *, target: str, workers: int, out
                 except queue.Empty:
                     return
                 try:
-                    if job is not None and job.replay:
+                    if job is not None and job.mode == REPLAY:
                         if not schema_replay(job, schema, target=target):
                             raise RuntimeError("its migration history changed while this ran; run again")
                         with lock:
                             outcome.replayed.append(schema)
+                    elif job is not None and job.mode == EXECUTOR:
+                        schema_migrate_with_executor(job, schema, target=target)
+                        with lock:
+                            outcome.migrated_by_executor.append(schema)
                     else:
                         schema_migrate_with_django(schema, target=target)
                         with lock:

@@ -6,8 +6,8 @@ steps, each run in a subprocess with tests/tenancy/upgrade_settings.py:
 1. a new model (Django's own migrate: post_migrate must see it),
 2. a new column and an index (replayed as SQL), with one shop made to fail,
    then fixed and the run repeated,
-3. a RunPython data migration (Django's migrate again), after one shop was
-   brought there by plain `migrate_schemas`.
+3. a RunPython data migration (Django's executor, on the workers), after
+   one shop was brought there by plain `migrate_schemas`.
 
 The whole story runs once for the module (`story`); each test reads one
 part of what was seen.
@@ -155,14 +155,14 @@ def test_new_model_goes_through_djangos_migrate_with_its_permissions(story):
     out = story.seen["step1"]
     assert "4 shop schemas to check" in out
     assert "Django's migrate (upgrade_probe.0001_initial: CreateModel)" in out
-    assert "0 replayed, 4 by Django's migrate" in out
+    assert "0 replayed, 0 by Django's executor, 4 by Django's migrate" in out
     assert {c for (c,) in story.seen["permissions_up_a"]} == {"add_probe", "change_probe", "delete_probe", "view_probe"}
 
 
 def test_up_to_date_shops_are_skipped_by_the_one_query(story):
     out = story.seen["step1_again"]
     assert "0 shop schemas to check" in out
-    assert "0 replayed, 0 by Django's migrate" in out
+    assert "0 replayed, 0 by Django's executor, 0 by Django's migrate" in out
     before, after = story.seen["states_unchanged_by_rerun"]
     assert before == after  # not even their records were rewritten
 
@@ -171,7 +171,7 @@ def test_a_failing_shop_is_reported_and_leaves_it_untouched_while_the_others_fin
     failed = story.seen["step2_failed"]
     assert failed.returncode != 0
     assert "up_c:" in failed.stderr and "weight" in failed.stderr
-    assert "3 replayed, 0 by Django's migrate, 0 already up to date, 1 failed" in failed.stdout
+    assert "3 replayed, 0 by Django's executor, 0 by Django's migrate, 0 already up to date, 1 failed" in failed.stdout
     history, (_columns, indexes) = story.seen["up_c_after_failure"]
     assert ("upgrade_probe", "0002_probe_weight") not in history
     assert [name for name, *_ in indexes] == ["upgrade_probe_probe_pkey"]
@@ -181,7 +181,7 @@ def test_a_failing_shop_is_reported_and_leaves_it_untouched_while_the_others_fin
 def test_a_rerun_finishes_the_rest_and_redoes_nothing(story):
     out = story.seen["step2_resumed"]
     assert "1 shop schemas to check" in out
-    assert "1 replayed, 0 by Django's migrate" in out
+    assert "1 replayed, 0 by Django's executor, 0 by Django's migrate" in out
     assert story.seen["history_up_a_after_resume"] == story.seen["history_up_a_first"]  # same rows, same times
 
 
@@ -203,12 +203,12 @@ def test_connections_stay_within_the_bound(story):
     assert peak >= WORKERS + 1  # the workers did overlap
 
 
-def test_run_python_goes_through_django_and_a_schema_migrated_by_hand_is_rechecked_not_redone(story):
+def test_run_python_goes_through_djangos_executor_and_a_schema_migrated_by_hand_is_rechecked_not_redone(story):
     out = story.seen["step3"]
     assert "4 shop schemas to check" in out
     assert "1 were already up to date (recorded)" in out
-    assert "Django's migrate (upgrade_probe.0003_probe_fill: RunPython)" in out
-    assert "0 replayed, 3 by Django's migrate, 1 already up to date, 0 failed" in out
+    assert "Django's executor (upgrade_probe.0003_probe_fill: RunPython)" in out
+    assert "0 replayed, 3 by Django's executor, 0 by Django's migrate, 1 already up to date, 0 failed" in out
     assert story.seen["filled"] == {schema: 1 for schema in ["zargar_template", *SHOPS]}
     states = story.seen["states_after_step3"]
     assert len({states[s][0] for s in ["zargar_template", *SHOPS]}) == 1

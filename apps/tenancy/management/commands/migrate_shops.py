@@ -55,6 +55,7 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _shared_and_template(self, verbosity: int) -> None:
+        started = time.monotonic()
         quiet = max(0, verbosity - 1)
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=quiet)
         call_command("setup_platform", verbosity=quiet, stdout=self.stdout if verbosity > 1 else _Null())
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         connection.set_schema_to_public()
         if blueprint_refresh is not None:
             blueprint_refresh()
-        self._say("public and template schemas migrated")
+        self._say(f"public and template schemas migrated in {time.monotonic() - started:.1f} s")
 
     def _shops(self, *, connections: int, recheck: bool, progress_seconds: float, started: float) -> None:
         target = upgrade_state.schema_states_read([TEMPLATE_SCHEMA])[TEMPLATE_SCHEMA]
@@ -72,13 +73,14 @@ class Command(BaseCommand):
         outcome = upgrade.Outcome(checked=len(to_check))
         self._say(f"{len(to_check)} shop schemas to check (target state {target[:12]})")
         jobs, up_to_date, bare = upgrade.jobs_for(to_check, target=target)
+        self._say(f"read and planned in {time.monotonic() - started:.1f} s since the start")
         with transaction.atomic():
             upgrade_state.schema_states_record(schemas=up_to_date, state=target)
         outcome.skipped_up_to_date = len(up_to_date)
         if up_to_date:
             self._say(f"{len(up_to_date)} were already up to date (recorded)")
         for job in jobs:
-            how = "replayed as SQL" if job.replay else f"Django's migrate ({job.reason})"
+            how = job.mode if job.replay else f"{job.mode} ({job.reason})"
             self._say(f"{len(job.schemas)} schemas at state {job.state[:12]}: {len(job.plan_names)} migrations, {how}")
         if bare:
             self._say(f"{len(bare)} schemas without migration history: Django's migrate")
@@ -86,7 +88,8 @@ class Command(BaseCommand):
                          progress_every=progress_seconds)
         self._say(
             f"done in {time.monotonic() - started:.1f} s: {len(outcome.replayed)} replayed, "
-            f"{len(outcome.migrated_by_django)} by Django's migrate, {outcome.skipped_up_to_date} already up to date, "
+            f"{len(outcome.migrated_by_executor)} by Django's executor, {len(outcome.migrated_by_django)} by Django's migrate, "
+            f"{outcome.skipped_up_to_date} already up to date, "
             f"{len(outcome.failed)} failed"
         )
         if outcome.failed:

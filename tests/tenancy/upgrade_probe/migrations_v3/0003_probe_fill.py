@@ -1,5 +1,5 @@
 """A data migration: RunPython cannot be replayed as SQL, so migrate_shops
-hands it to Django's own migrate."""
+runs it with Django's MigrationExecutor on each schema."""
 from django.db import migrations
 
 
