@@ -36,6 +36,7 @@ class Command(BaseCommand):
         if not 1 <= connections <= 64:
             raise CommandError("--connections must be between 1 and 64.")
         started = time.monotonic()
+        self.verbosity = verbosity
         # The lock lives on a connection of its own: migrate_schemas closes
         # the default one after each schema, which would drop a session lock.
         lock = db_connections.create_connection(DEFAULT_DB_ALIAS)
@@ -51,8 +52,9 @@ class Command(BaseCommand):
             lock.close()
 
     def _say(self, message: str) -> None:
-        self.stdout.write(message)
-        self.stdout.flush()
+        if self.verbosity:
+            self.stdout.write(message)
+            self.stdout.flush()
 
     def _shared_and_template(self, verbosity: int) -> None:
         started = time.monotonic()
