@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine: `make run` and `make test`.
-.PHONY: run test bootstrap bench bench-sync bench-dashboard bench-outbox bench-migrate clean
+.PHONY: run test bootstrap bench bench-sync bench-dashboard bench-outbox bench-provision bench-migrate clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -38,6 +38,11 @@ bench-outbox: bootstrap
 # make bench-migrate ARGS="--shops 1000 --connections 4"
 bench-migrate: bootstrap
 	@.venv/bin/python scripts/bench_migrate.py $(ARGS)
+
+# Provisioning at 1, 1,000 and 5,000 existing shops (a database of its own,
+# zargar_bench_provision, kept for the next run): service time per new shop.
+bench-provision: bootstrap
+	@.venv/bin/python scripts/bench_provision.py $(ARGS)
 
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis

@@ -83,7 +83,7 @@ def bench_migration_write() -> None:
     package.mkdir(parents=True)
     for source in (ROOT / "apps" / "branches" / "migrations").glob("*.py"):
         shutil.copy(source, package / source.name)
-    latest = sorted(p.stem for p in package.glob("0*.py"))[-1]
+    latest = max(p.stem for p in package.glob("0*.py"))
     (package / f"{BENCH_MIGRATION}.py").write_text(f'''from django.db import migrations, models
 
 
@@ -138,7 +138,7 @@ def shops_ensure(count: int) -> float:
 def _shops_by_dump(missing: list[str]) -> None:
     dump = subprocess.run(["pg_dump", "--no-owner", "--no-privileges", "-n", TEMPLATE_SCHEMA, _url()],
                           capture_output=True, text=True, check=True).stdout
-    dump = re.sub(r"^SELECT pg_catalog.set_config\('search_path'.*$", "", dump, flags=re.M)
+    dump = re.sub(r"^SELECT pg_catalog.set_config\('search_path'.*$", "", dump, flags=re.MULTILINE)
     with connection.cursor() as cursor:
         for schema in missing:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')  # left by an interrupted run

@@ -39,6 +39,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from apps.tenancy import upgrade_state
+from apps.tenancy.schema_sql import quoted
 
 # Operations whose SQL depends on nothing but the schema they run in and
 # after which post_migrate (content types, permissions, roles) has nothing
@@ -82,10 +83,6 @@ class Outcome:
     migrated_by_executor: list[str] = field(default_factory=list)
     migrated_by_django: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-
-
-def _quoted(schema: str) -> str:
-    return '"' + schema.replace('"', '""') + '"'
 
 
 def _executor() -> MigrationExecutor:
@@ -148,13 +145,13 @@ def schema_replay(job: Job, schema: str, *, target: str) -> bool:
         if upgrade_state.schema_state_read_in_transaction(schema) != job.state:
             return False
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL search_path = {_quoted(schema)}, public")
+            cursor.execute(f"SET LOCAL search_path = {quoted(schema)}, public")
             if job.sql:
                 cursor.execute(job.sql)
             if job.rows:
                 now = timezone.now()
                 cursor.executemany(
-                    f"INSERT INTO {_quoted(schema)}.django_migrations (app, name, applied) VALUES (%s, %s, %s)",
+                    f"INSERT INTO {quoted(schema)}.django_migrations (app, name, applied) VALUES (%s, %s, %s)",
                     [(app, name, now) for app, name in job.rows],
                 )
         upgrade_state.schema_states_record(schemas=[schema], state=target)

@@ -2,8 +2,9 @@
 The one writer of `SchemaMigrationState` and the reads `migrate_shops` makes
 of the schemas' migration history.
 
-A schema's state is the SHA-256 of its applied migrations ("app.name" lines,
-sorted bytewise), computed by PostgreSQL from the schema's own `django_migrations`.
+A schema's state is the digest `blueprint.template_state()` takes of the
+template (SHA-256 of its applied migrations, "app.name" joined by commas in
+app, name order), computed here by PostgreSQL for many schemas at once.
 The template's state is the target: a shop whose recorded state equals it is
 up to date and skipped without being read. A record is written in the same
 transaction that applies a schema's migrations, so it can never claim more
@@ -14,25 +15,24 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.tenancy.models import Tenant
+from apps.tenancy.schema_sql import quoted
 
 _TABLE = '"public"."tenancy_schemamigrationstate"'
 # Hashes several schemas' history per query; each part reads one small table.
 _STATE_BATCH = 200
 
 
-def _quoted(schema: str) -> str:
-    return '"' + schema.replace('"', '""') + '"'
-
-
+# The same digest as apps/tenancy/blueprint.py:template_state(), so a
+# blueprint and a state record of one template state carry one key.
 _STATE_OF = (
     "SELECT %s, encode(sha256(convert_to(coalesce("
-    "string_agg(app || '.' || name, E'\\n' ORDER BY app || '.' || name COLLATE \"C\"), ''), 'UTF8')), 'hex') "
+    "string_agg(app || '.' || name, ',' ORDER BY app, name), ''), 'UTF8')), 'hex') "
     "FROM {table}"
 )
 
 
 def _state_sql(schema: str) -> str:
-    return _STATE_OF.format(table=f"{_quoted(schema)}.django_migrations")
+    return _STATE_OF.format(table=f"{quoted(schema)}.django_migrations")
 
 
 def schemas_with_history(schemas: list[str]) -> set[str]:
@@ -68,7 +68,7 @@ def schema_state_read_in_transaction(schema: str) -> str:
 
 def schema_history_read(schema: str) -> set[tuple[str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT app, name FROM {_quoted(schema)}.django_migrations")
+        cursor.execute(f"SELECT app, name FROM {quoted(schema)}.django_migrations")
         return set(cursor.fetchall())
 
 

@@ -112,6 +112,7 @@ def story():
             "owner_password='A-long-enough-pass-42')" for host in (name.replace("_", "-") for name in SHOPS))
         s.run(0, "shell", "-c", f"from apps.tenancy.services import shop_create\n{code}")
         seen["provisioned_states"] = s.states()
+        seen["blueprint_states"] = [state for (state,) in s.sql("SELECT state FROM tenancy_schemablueprint")]
 
         # 1. A new model: Django's migrate, with post_migrate.
         seen["step1"] = s.run(1, "migrate_shops").stdout
@@ -149,6 +150,8 @@ def story():
 def test_provisioned_shops_are_recorded_at_the_templates_state(story):
     states = story.seen["provisioned_states"]
     assert {s: states[s][0] for s in SHOPS} == {s: states["zargar_template"][0] for s in SHOPS}
+    # One key for one template state: the blueprint's and the record's.
+    assert story.seen["blueprint_states"] == [states["zargar_template"][0]]
 
 
 def test_new_model_goes_through_djangos_migrate_with_its_permissions(story):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0003_tenant_mfa_required'),
+        ('tenancy', '0004_schemablueprint'),
     ]
 
     operations = [
