@@ -7,12 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db import connections as db_connections
 
 from apps.tenancy import upgrade, upgrade_state
-from apps.tenancy.services import TEMPLATE_SCHEMA
-
-try:  # the coordinator's provisioning blueprint (issue 13 item 1)
-    from apps.tenancy.blueprint import blueprint_refresh
-except ImportError:  # TODO: drop once apps/tenancy/blueprint.py is on main
-    blueprint_refresh = None
+from apps.tenancy.blueprint import TEMPLATE_SCHEMA, blueprint_refresh
 
 # pg_try_advisory_lock key: one migrate_shops at a time per database.
 _LOCK_KEY = 0x7A617267  # "zarg"
@@ -63,8 +58,7 @@ class Command(BaseCommand):
         call_command("setup_platform", verbosity=quiet, stdout=self.stdout if verbosity > 1 else _Null())
         call_command("migrate_schemas", schema_name=TEMPLATE_SCHEMA, interactive=False, verbosity=quiet)
         connection.set_schema_to_public()
-        if blueprint_refresh is not None:
-            blueprint_refresh()
+        blueprint_refresh()  # the DDL new shops are made from, at the template's new state
         self._say(f"public and template schemas migrated in {time.monotonic() - started:.1f} s")
 
     def _shops(self, *, connections: int, recheck: bool, progress_seconds: float, started: float) -> None:
