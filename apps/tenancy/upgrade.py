@@ -8,18 +8,19 @@ with nothing to do. Here that work is done once per *migration state*:
 1. Shops whose recorded state is the template's are skipped in one query
    (apps/tenancy/upgrade_state.py).
 2. The rest are read in a few queries and grouped by their state. For each
-   group the plan is made once; when every operation of it reduces to SQL
-   and neither creates nor removes a model (so post_migrate has nothing new
-   to add), its SQL is collected once against one schema of the group, the
-   way `sqlmigrate` does, and replayed on each schema in one transaction:
-   `SET LOCAL search_path`, the SQL, the `django_migrations` rows and the
-   state record. A crash leaves each schema either done and recorded or
-   untouched; a rerun picks up the rest.
+   group the plan is made once; when every operation of it reduces to SQL,
+   its SQL is collected once against one schema of the group, the way
+   `sqlmigrate` does, and replayed on each schema in one transaction:
+   `SET LOCAL search_path`, the SQL, for plans that add or remove models
+   the template's content types, permissions and role groups
+   (apps/tenancy/upgrade_auth.py: what post_migrate would write), the
+   `django_migrations` rows and the state record. A crash leaves each
+   schema either done and recorded or untouched; a rerun picks up the rest.
 3. Plans that only change what is in the tables (RunPython, non-atomic
    migrations) go through Django's MigrationExecutor per schema, on the
    same workers, starting from a project state rendered once.
-4. Plans that add, remove or rename models (post_migrate must add their
-   content types and permissions) are handed to Django's own `migrate`,
+4. Plans that need both (data migrations with new models), squashed
+   migrations and backwards plans are handed to Django's own `migrate`,
    one schema at a time (post_migrate's caches are not thread-safe).
 
 Workers are threads with a Django connection each, so at most
@@ -39,7 +40,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from apps.tenancy import upgrade_state
+from apps.tenancy.blueprint import TEMPLATE_SCHEMA
 from apps.tenancy.schema_sql import quoted
+from apps.tenancy.upgrade_auth import post_migrate_rows_sql
 
 # Operations whose SQL depends on nothing but the schema they run in and
 # after which post_migrate (content types, permissions, roles) has nothing
@@ -51,7 +54,8 @@ _REPLAYABLE = (
 )
 
 
-# After these, post_migrate has content types and permissions to write.
+# After these, post_migrate has content types and permissions to write
+# (apps/tenancy/upgrade_auth.py copies them from the template).
 _NEW_MODELS = (ops.CreateModel, ops.DeleteModel, ops.RenameModel, ops.AlterModelOptions)
 
 REPLAY, EXECUTOR, DJANGO = "replayed as SQL", "Django's executor", "Django's migrate"
@@ -69,6 +73,7 @@ class Job:
     rows: list[tuple[str, str]] = field(default_factory=list)
     plan: list = field(default_factory=list)
     start: object = None  # the project state before the plan, rendered (EXECUTOR)
+    post_migrate: bool = False  # content types, permissions and roles to copy from the template (REPLAY)
 
     @property
     def replay(self) -> bool:
@@ -89,22 +94,25 @@ def _executor() -> MigrationExecutor:
     return MigrationExecutor(connection)
 
 
-def _mode_of(plan) -> tuple[str, str]:
-    """How a plan can be run on many schemas, and why not faster."""
-    mode, reason = REPLAY, ""
+def _mode_of(plan) -> tuple[str, str, bool]:
+    """How a plan can be run on many schemas, why not faster, and whether
+    post_migrate's rows must follow."""
+    mode, reason, post_migrate = REPLAY, "", False
     for migration, backwards in plan:
         label = f"{migration.app_label}.{migration.name}"
         if backwards or migration.replaces:
-            return DJANGO, f"{label} is {'unapplied' if backwards else 'a squashed migration'}"
+            return DJANGO, f"{label} is {'unapplied' if backwards else 'a squashed migration'}", True
         if router.allow_migrate(connection.alias, migration.app_label) is False:
             continue  # a shared app: only its row is recorded in shop schemas
         for operation in migration.operations:
-            if isinstance(operation, _NEW_MODELS):
-                return DJANGO, f"{label}: {type(operation).__name__}"
-            if mode == REPLAY and not (migration.atomic and isinstance(operation, _REPLAYABLE)
+            name = type(operation).__name__
+            post_migrate = post_migrate or isinstance(operation, _NEW_MODELS)
+            if mode == REPLAY and not (migration.atomic and isinstance(operation, (*_REPLAYABLE, *_NEW_MODELS))
                                        and operation.reduces_to_sql):
-                mode, reason = EXECUTOR, f"{label}: {type(operation).__name__ if migration.atomic else 'not atomic'}"
-    return mode, reason
+                mode, reason = EXECUTOR, f"{label}: {name if migration.atomic else 'not atomic'}"
+            if mode == EXECUTOR and post_migrate:
+                return DJANGO, f"{reason}, with models added or removed", True
+    return mode, reason, post_migrate
 
 
 def plan_for(executor: MigrationExecutor, applied: set[tuple[str, str]], *, schema: str) -> Job:
@@ -117,7 +125,7 @@ def plan_for(executor: MigrationExecutor, applied: set[tuple[str, str]], *, sche
     job = Job(state="", schemas=[], plan_names=[f"{m.app_label}.{m.name}" for m, _ in plan], plan=plan)
     connection.set_schema(schema)
     try:
-        job.mode, job.reason = _mode_of(plan)
+        job.mode, job.reason, job.post_migrate = _mode_of(plan)
         if job.mode == DJANGO:
             return job
         state = executor._create_project_state(with_applied_migrations=True)
@@ -148,6 +156,8 @@ def schema_replay(job: Job, schema: str, *, target: str) -> bool:
             cursor.execute(f"SET LOCAL search_path = {quoted(schema)}, public")
             if job.sql:
                 cursor.execute(job.sql)
+            if job.post_migrate:
+                cursor.execute(post_migrate_rows_sql(schema=schema, template=TEMPLATE_SCHEMA))
             if job.rows:
                 now = timezone.now()
                 cursor.executemany(

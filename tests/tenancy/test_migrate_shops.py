@@ -3,7 +3,8 @@
 a test-only tenant app (tests/tenancy/upgrade_probe) released in three
 steps, each run in a subprocess with tests/tenancy/upgrade_settings.py:
 
-1. a new model (Django's own migrate: post_migrate must see it),
+1. a new model (replayed as SQL, with the template's content types,
+   permissions and role groups, which post_migrate wrote there),
 2. a new column and an index (replayed as SQL), with one shop made to fail,
    then fixed and the run repeated,
 3. a RunPython data migration (Django's executor, on the workers), after
@@ -26,6 +27,12 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[2]
 SHOPS = ["up_a", "up_b", "up_c", "up_d"]
 WORKERS = 2
+ROLES = """
+    SELECT g.name, c.app_label, p.codename FROM {schema}.auth_group g
+    JOIN {schema}.auth_group_permissions gp ON gp.group_id = g.id
+    JOIN {schema}.auth_permission p ON p.id = gp.permission_id
+    JOIN {schema}.django_content_type c ON c.id = p.content_type_id
+"""
 
 
 def _server_url(dbname: str) -> str:
@@ -114,9 +121,10 @@ def story():
         seen["provisioned_states"] = s.states()
         seen["blueprint_states"] = [state for (state,) in s.sql("SELECT state FROM tenancy_schemablueprint")]
 
-        # 1. A new model: Django's migrate, with post_migrate.
+        # 1. A new model: replayed, post_migrate's rows from the template.
         seen["step1"] = s.run(1, "migrate_shops").stdout
         seen["permissions_up_a"] = s.sql("SELECT codename FROM up_a.auth_permission WHERE codename LIKE '%%probe'")
+        seen["roles"] = {schema: set(s.sql(ROLES.format(schema=schema))) for schema in ("zargar_template", "up_a")}
         before = s.states()
         seen["step1_again"] = s.run(1, "migrate_shops").stdout
         seen["states_unchanged_by_rerun"] = (before, s.states())
@@ -154,12 +162,15 @@ def test_provisioned_shops_are_recorded_at_the_templates_state(story):
     assert story.seen["blueprint_states"] == [states["zargar_template"][0]]
 
 
-def test_new_model_goes_through_djangos_migrate_with_its_permissions(story):
+def test_new_model_is_replayed_with_the_templates_permissions_and_roles(story):
     out = story.seen["step1"]
     assert "4 shop schemas to check" in out
-    assert "Django's migrate (upgrade_probe.0001_initial: CreateModel)" in out
-    assert "0 replayed, 0 by Django's executor, 4 by Django's migrate" in out
+    assert "4 schemas at state" in out and "1 migrations, replayed as SQL" in out
+    assert "4 replayed, 0 by Django's executor, 0 by Django's migrate" in out
     assert {c for (c,) in story.seen["permissions_up_a"]} == {"add_probe", "change_probe", "delete_probe", "view_probe"}
+    roles = story.seen["roles"]
+    assert ("manager", "upgrade_probe", "view_probe") in roles["zargar_template"]  # roles_sync ran there
+    assert roles["up_a"] == roles["zargar_template"]
 
 
 def test_up_to_date_shops_are_skipped_by_the_one_query(story):
