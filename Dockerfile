@@ -43,12 +43,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GUNICORN_THREADS=4 \
     GUNICORN_TIMEOUT=30
 
-# The PDF exports' font (Persian glyphs), gettext for the translations, and
+# The PDF exports' font (Persian glyphs), gettext for the translations,
 # pg_dump (postgresql-client: new shops are made from the template's DDL,
-# apps/tenancy/blueprint.py; shop exports). Debian's client is at least as new
-# as the PostgreSQL 15 the deployment runs.
+# apps/tenancy/blueprint.py; shop exports; Debian's client is at least as new
+# as the PostgreSQL 15 the deployment runs) and Debian's PgBouncer, which the
+# pgbouncer service runs from this image (scripts/pgbouncer_serve.py; its
+# packaged service is never started).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core gettext postgresql-client \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core gettext postgresql-client pgbouncer \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 zargar \

@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine: `make run` and `make test`.
-.PHONY: run test bootstrap bench bench-sync bench-dashboard bench-outbox bench-provision bench-migrate clean
+.PHONY: run test bootstrap bench bench-sync bench-dashboard bench-outbox bench-provision bench-pooling bench-migrate clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -43,6 +43,13 @@ bench-migrate: bootstrap
 # zargar_bench_provision, kept for the next run): service time per new shop.
 bench-provision: bootstrap
 	@.venv/bin/python scripts/bench_provision.py $(ARGS)
+
+# What the per-transaction search_path costs (DATABASE_POOL_MODE=transaction),
+# straight to PostgreSQL and through a real PgBouncer (docs/pooling.md).
+bench-pooling: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
+		&& .venv/bin/python manage.py migrate_schemas -v 0
+	@PGBOUNCER="$${PGBOUNCER:-$$(scripts/pgbouncer.sh)}" .venv/bin/python scripts/bench_pooling.py $(ARGS)
 
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis

@@ -160,7 +160,16 @@ DIRECT_DATABASE_URL = env("DIRECT_DATABASE_URL", DATABASE_URL)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env("DB_CONN_MAX_AGE", 60, int), conn_health_checks=True)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, which can also sit behind PgBouncer in transaction
+# mode: DATABASE_POOL_MODE=transaction sets each shop's search_path per
+# transaction instead of per connection (apps/core/db/base.py, docs/pooling.md).
+DATABASES["default"]["ENGINE"] = "apps.core.db"
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", "session")
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOL_MODE must be session or transaction.")
+DATABASES["default"]["POOL_MODE"] = DATABASE_POOL_MODE
+# A holdable server-side cursor (QuerySet.iterator) outlives its transaction.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOL_MODE == "transaction"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # PostgreSQL unreachable: every endpoint answers 503 temporarily_unavailable
 # with this Retry-After (apps/core/unavailable.py).
