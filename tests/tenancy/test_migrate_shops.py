@@ -8,12 +8,15 @@ steps, each run in a subprocess with tests/tenancy/upgrade_settings.py:
 2. a new column and an index (replayed as SQL), with one shop made to fail,
    then fixed and the run repeated,
 3. a RunPython data migration (Django's executor, on the workers), after
-   one shop was brought there by plain `migrate_schemas`.
+   one shop was brought there by plain `migrate_schemas`,
+4. another column, with the run killed (SIGKILL) between two shops and
+   started again.
 
 The whole story runs once for the module (`story`); each test reads one
 part of what was seen.
 """
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -47,10 +50,12 @@ class Story:
         self.url = _server_url(dbname)
         self.seen: dict = {}
 
+    def env(self, step: int) -> dict:
+        return {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.tenancy.upgrade_settings", "DATABASE_URL": self.url,
+                "UPGRADE_PROBE_STEP": str(step)}
+
     def run(self, step: int, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.tenancy.upgrade_settings", "DATABASE_URL": self.url,
-               "UPGRADE_PROBE_STEP": str(step)}
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env(step), capture_output=True,
                               text=True, timeout=600, check=False)
         if check:
             assert done.returncode == 0, done.stdout + done.stderr
@@ -77,6 +82,34 @@ class Story:
             "SELECT indexname, replace(indexdef, %s, 'S.') FROM pg_indexes "
             "WHERE schemaname = %s AND tablename = 'upgrade_probe_probe' ORDER BY indexname", [f"{schema}.", schema])
         return columns, indexes
+
+    def grams_done(self, schema: str) -> tuple[bool, bool, bool]:
+        """(column there, migration row there, record at the template's state)."""
+        column = bool(self.sql("SELECT 1 FROM information_schema.columns WHERE table_schema = %s "
+                               "AND table_name = 'upgrade_probe_probe' AND column_name = 'grams'", [schema]))
+        row = ("upgrade_probe", "0004_probe_grams") in self.history(schema)
+        states = self.states()
+        return column, row, states[schema][0] == states["zargar_template"][0]
+
+    def kill_after_first_commit(self, step: int, migration: str) -> int:
+        """Starts migrate_shops on one worker and SIGKILLs it as soon as one
+        shop has `migration`; returns how many shops had it then."""
+        process = subprocess.Popen([sys.executable, "manage.py", "migrate_shops", "--connections", "1"], cwd=ROOT,
+                                   env=self.env(step), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        query = " UNION ALL ".join(
+            f"SELECT count(*) FROM {schema}.django_migrations WHERE app = 'upgrade_probe' AND name = %s" for schema in SHOPS)
+        deadline = time.monotonic() + 300
+        try:
+            while time.monotonic() < deadline and process.poll() is None:
+                done = sum(n for (n,) in self.sql(query, [migration] * len(SHOPS)))
+                if done:
+                    process.send_signal(signal.SIGKILL)
+                    return done
+                time.sleep(0.02)
+            raise AssertionError("migrate_shops finished or hung before it could be killed")
+        finally:
+            process.kill()
+            process.wait(30)
 
     def peak_backends_during(self, fn):
         """Runs fn while counting this database's backends (other than the counter's)."""
@@ -150,6 +183,14 @@ def story():
         seen["filled"] = {schema: s.sql(f"SELECT count(*) FROM {schema}.upgrade_probe_probe WHERE name = 'filled'")[0][0]
                           for schema in ["zargar_template", *SHOPS]}
         seen["states_after_step3"] = s.states()
+
+        # 4. Killed after the first shop committed, then run again.
+        seen["killed_after"] = s.kill_after_first_commit(4, "0004_probe_grams")
+        seen["after_kill"] = {schema: s.grams_done(schema) for schema in SHOPS}
+        seen["history_after_kill"] = {schema: s.history(schema) for schema in SHOPS}
+        seen["step4_resumed"] = s.run(4, "migrate_shops").stdout
+        seen["after_resume"] = {schema: s.grams_done(schema) for schema in SHOPS}
+        seen["history_after_resume"] = {schema: s.history(schema) for schema in SHOPS}
         yield s
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
@@ -226,3 +267,19 @@ def test_run_python_goes_through_djangos_executor_and_a_schema_migrated_by_hand_
     assert story.seen["filled"] == {schema: 1 for schema in ["zargar_template", *SHOPS]}
     states = story.seen["states_after_step3"]
     assert len({states[s][0] for s in ["zargar_template", *SHOPS]}) == 1
+
+
+def test_a_killed_run_leaves_each_shop_done_or_untouched_and_the_rerun_does_the_rest(story):
+    seen = story.seen
+    assert 1 <= seen["killed_after"] < len(SHOPS)
+    after_kill = seen["after_kill"]
+    done = [schema for schema, state in after_kill.items() if state == (True, True, True)]
+    untouched = [schema for schema, state in after_kill.items() if state == (False, False, False)]
+    assert sorted(done + untouched) == sorted(SHOPS)  # nothing half-done
+    assert done and untouched
+    out = seen["step4_resumed"]
+    assert f"{len(untouched)} shop schemas to check" in out
+    assert f"{len(untouched)} replayed, 0 by Django's executor, 0 by Django's migrate" in out
+    assert set(seen["after_resume"].values()) == {(True, True, True)}
+    for schema in done:  # not redone: the same rows with the same times
+        assert seen["history_after_resume"][schema] == seen["history_after_kill"][schema]
