@@ -18,13 +18,12 @@ names, sequences and triggers included (pg_dump keeps every name).
 created first after a migration makes the blueprint itself when it finds none
 for the template's state.
 """
-import hashlib
-
 from django.conf import settings
 from django.db import connection
 
 from apps.tenancy.models import SchemaBlueprint
 from apps.tenancy.schema_sql import SESSION_PREFIXES, quoted, schema_dump, schema_renamed
+from apps.tenancy.upgrade_state import schema_state_read_in_transaction
 
 TEMPLATE_SCHEMA = settings.TENANT_BASE_SCHEMA
 
@@ -41,8 +40,8 @@ def migrations_applied(schema: str = TEMPLATE_SCHEMA) -> list[str]:
 
 def template_state(schema: str = TEMPLATE_SCHEMA) -> str:
     """A digest of the migrations applied to the template (or to `schema`):
-    the key of its DDL."""
-    return hashlib.sha256(",".join(migrations_applied(schema)).encode()).hexdigest()
+    the key of its DDL, and the target of `migrate_shops` (upgrade_state)."""
+    return schema_state_read_in_transaction(schema)
 
 
 def _ddl_of_template() -> str:

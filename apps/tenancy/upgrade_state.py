@@ -2,9 +2,9 @@
 The one writer of `SchemaMigrationState` and the reads `migrate_shops` makes
 of the schemas' migration history.
 
-A schema's state is the digest `blueprint.template_state()` takes of the
-template (SHA-256 of its applied migrations, "app.name" joined by commas in
-app, name order), computed here by PostgreSQL for many schemas at once.
+A schema's state is a digest of its applied migrations (SHA-256 of
+"app.name" joined by commas in app, name order), computed by PostgreSQL, for
+many schemas at once; `blueprint.template_state()` is the template's.
 The template's state is the target: a shop whose recorded state equals it is
 up to date and skipped without being read. A record is written in the same
 transaction that applies a schema's migrations, so it can never claim more
@@ -22,8 +22,7 @@ _TABLE = '"public"."tenancy_schemamigrationstate"'
 _STATE_BATCH = 200
 
 
-# The same digest as apps/tenancy/blueprint.py:template_state(), so a
-# blueprint and a state record of one template state carry one key.
+# A blueprint and a state record of one template state carry this one key.
 _STATE_OF = (
     "SELECT %s, encode(sha256(convert_to(coalesce("
     "string_agg(app || '.' || name, ',' ORDER BY app, name), ''), 'UTF8')), 'hex') "
