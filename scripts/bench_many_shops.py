@@ -133,8 +133,38 @@ def shop_seed(shop, *, items: int) -> None:
             terminal_create(branch=branch, name="bench")
 
 
+# What the copy takes from the first shop, and the columns that name the
+# shop's own rows instead (its owner, its first branch).
+COPIED = (("inventory_category", {}), ("inventory_goldrate", {"set_by_id": "owner"}),
+          ("inventory_item", {"branch_id": "branch"}), ("inventory_stockmovement", {"actor_id": "owner"}))
+
+
+def shop_seed_copy(shop, source: str) -> None:
+    """The first shop's category, gold rate, items and their stock movements
+    copied set-wise (a few statements instead of 50 services' calls: 1,000
+    shops in minutes on a busy machine; the serving reads see the same rows),
+    and a terminal through the service."""
+    from apps.accounts.models import Role, User
+    from apps.branches.models import Branch
+    from apps.branches.services import terminal_create
+
+    with shop, transaction.atomic():
+        ids = {"owner": User.objects.filter(role=Role.OWNER).order_by("pk").values_list("pk", flat=True).first(),
+               "branch": Branch.objects.order_by("created_at", "pk").first()}
+        with connection.cursor() as cursor:
+            for table, swapped in COPIED:
+                cursor.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                               "AND NOT attisdropped ORDER BY attnum", [f'"{source}".{table}'])
+                columns = [name for (name,) in cursor.fetchall()]
+                picked = ", ".join("%s" if name in swapped else f'"{name}"' for name in columns)
+                values = [getattr(ids[swapped[name]], "pk", ids[swapped[name]]) for name in columns if name in swapped]
+                cursor.execute(f'INSERT INTO {table} ({", ".join(columns)}) SELECT {picked} FROM "{source}".{table}', values)
+        terminal_create(branch=ids["branch"], name="bench")
+
+
 def shops_prepare(count: int, *, items: int) -> tuple[list, dict]:
-    """Shops s0000 ... up to `count`, made and seeded where missing."""
+    """Shops s0000 ... up to `count`, made and seeded where missing (the
+    first through the services, the others copy it)."""
     from apps.tenancy.models import Tenant
     from apps.tenancy.services import shop_create
 
@@ -151,7 +181,10 @@ def shops_prepare(count: int, *, items: int) -> tuple[list, dict]:
             provisioned = shop_create(name=f"Bench shop {n}", domain=domain, owner_email=f"owner@{domain}",
                                       owner_password=secrets.token_urlsafe(16))
             started = time.perf_counter()
-            shop_seed(provisioned.tenant, items=items)
+            if n == 0 or f"s0000{SUFFIX}" not in have:
+                shop_seed(provisioned.tenant, items=items)
+            else:
+                shop_seed_copy(provisioned.tenant, have[f"s0000{SUFFIX}"].schema_name)
             connection.set_schema_to_public()
             seconds.append((provisioned.seconds, time.perf_counter() - started))
             shop = provisioned.tenant
