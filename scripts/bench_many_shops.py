@@ -162,7 +162,7 @@ def shop_seed_copy(shop, source: str) -> None:
         terminal_create(branch=ids["branch"], name="bench")
 
 
-def shops_prepare(count: int, *, items: int) -> tuple[list, dict]:
+def shops_prepare(count: int, *, items: int, start: int = 0) -> tuple[list, dict]:
     """Shops s0000 ... up to `count`, made and seeded where missing (the
     first through the services, the others copy it)."""
     from apps.tenancy.models import Tenant
@@ -174,9 +174,10 @@ def shops_prepare(count: int, *, items: int) -> tuple[list, dict]:
     # The owners' passwords are never used (the bench mints its sessions and
     # tokens): a fast hasher keeps 1,000 shops to minutes.
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        for n in range(count):
+        for n in range(start, count):
             domain = f"s{n:04d}{SUFFIX}"
-            if domain in have:
+            if domain in have or Tenant.objects.filter(domains__domain=domain).exists():  # or another run made it
+                have.setdefault(domain, Tenant.objects.filter(domains__domain=domain).first())
                 continue
             provisioned = shop_create(name=f"Bench shop {n}", domain=domain, owner_email=f"owner@{domain}",
                                       owner_password=secrets.token_urlsafe(16))
@@ -192,7 +193,7 @@ def shops_prepare(count: int, *, items: int) -> tuple[list, dict]:
             created += 1
             if created % 50 == 0:
                 log(f"{created} shops made, the last in {seconds[-1][0]:.2f} s and seeded in {seconds[-1][1]:.2f} s")
-    shops = [have[f"s{n:04d}{SUFFIX}"] for n in range(count)]
+    shops = [have[f"s{n:04d}{SUFFIX}"] for n in range(start, count)]
     mean = lambda values: round(sum(values) / len(values), 2) if values else None
     facts = {"shops_made_this_run": created, "shop_create_seconds_mean": mean([a for a, _ in seconds]),
              "seed_seconds_mean": mean([b for _, b in seconds])}
@@ -312,8 +313,26 @@ def load(port: int, creds: list[dict], *, pick, clients: int, seconds: float) ->
     return latencies
 
 
+def backends_memory_mb(since: datetime) -> list[float]:
+    """The private memory (RssAnon) of the PostgreSQL backends connected to
+    this database since `since` (the gunicorn's), when /proc shows them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = "
+                       "'client backend' AND pid <> pg_backend_pid() AND backend_start >= %s", [since])
+        pids = [pid for (pid,) in cursor.fetchall()]
+    sizes = []
+    for pid in pids:
+        try:
+            line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("RssAnon:"))
+        except (OSError, StopIteration):
+            continue
+        sizes.append(round(int(line.split()[1]) / 1024, 1))
+    return sorted(sizes)
+
+
 def measure_setup(args, creds, *, max_age: str) -> dict:
     """One gunicorn with DB_CONN_MAX_AGE=max_age; warm-up, then A/B phases."""
+    since = datetime.now(UTC)
     server = gunicorn_start(args.port, args.workers, args.threads, extra_env={"DB_CONN_MAX_AGE": max_age, "SECRET_KEY": SECRET_KEY})
     one = lambda rng: 0
     anyone = lambda rng: rng.randrange(len(creds))
@@ -333,11 +352,12 @@ def measure_setup(args, creds, *, max_age: str) -> dict:
                            "ratio_p95": round(sb["p95"] / sa["p95"], 2)})
             log(f"  round {round_ + 1}: p95 one shop {sa['p95']} ms, random shops {sb['p95']} ms "
                 f"(x{rounds[-1]['ratio_p95']}); {sa['requests']} / {sb['requests']} requests")
+        memory = backends_memory_mb(since)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
     a, b = summary(runs["one_shop"]), summary(runs["random_shops"])
-    result = {"one_shop_ms": a, "random_shops_ms": b, "rounds": rounds,
+    result = {"one_shop_ms": a, "random_shops_ms": b, "rounds": rounds, "backends_private_memory_mb_at_end": memory,
               "ratio": {k: round(b[k] / a[k], 2) for k in ("p50", "p95", "p99")},
               "throughput_rps": {"one_shop": round(a["requests"] / (args.phase * args.rounds), 1),
                                  "random_shops": round(b["requests"] / (args.phase * args.rounds), 1)}}
@@ -360,7 +380,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "4")))
     parser.add_argument("--out", default=str(ROOT / "bench-results"))
+    parser.add_argument("--make-only-from", type=int, default=None, metavar="K",
+                        help="only make shops K ... --shops, and stop (a second process making shops at once)")
     args = parser.parse_args()
+    if args.make_only_from is not None:
+        platform_prepare()
+        shops_prepare(args.shops, items=args.items, start=args.make_only_from)
+        return 0
 
     platform_prepare()
     log(f"preparing {args.shops} shops of {args.items} items in database {args.database}")
