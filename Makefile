@@ -58,6 +58,13 @@ bench-metrics: bootstrap
 	@.venv/bin/python manage.py migrate_schemas --shared -v 0
 	@.venv/bin/python scripts/bench_metrics.py $(ARGS)
 
+# Serving many shops: the same load on one shop and on 1,000 shops at random,
+# interleaved; p50 / p95 / p99 and their ratio (a database of its own,
+# zargar_bench_shops; docs/performance.md, "Many shops").
+.PHONY: bench-shops
+bench-shops: bootstrap
+	@.venv/bin/python scripts/bench_many_shops.py $(ARGS)
+
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis
 

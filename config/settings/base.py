@@ -158,7 +158,9 @@ DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zargar")
 DIRECT_DATABASE_URL = env("DIRECT_DATABASE_URL", DATABASE_URL)
 # Health checks: a kept connection that broke (PostgreSQL restarted) is
 # replaced at its first use in a request, instead of failing that request.
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env("DB_CONN_MAX_AGE", 60, int), conn_health_checks=True)}
+# Kept 600 s: a backend caches each shop schema it touches and a fresh one
+# pays that again for every shop (docs/operations.md, "Connections and many shops").
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env("DB_CONN_MAX_AGE", 600, int), conn_health_checks=True)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
 # django-tenants' backend, which can also sit behind PgBouncer in transaction
