@@ -19,3 +19,11 @@ from uuid6 import uuid7
 
 def ledger_id() -> uuid.UUID:
     return uuid7()
+
+
+def ledger_id_floor(at) -> uuid.UUID:
+    """The smallest UUIDv7 of the millisecond `at` (an aware datetime): rows
+    with `id >= ledger_id_floor(t)` were made at t or later, found on the
+    primary-key index alone."""
+    millis = int(at.timestamp() * 1000)
+    return uuid.UUID(f"{millis:012x}7000{0x8000:04x}000000000000")
