@@ -64,11 +64,16 @@ def dirty_mark(*, client, schema_names: Iterable[str]) -> None:
 
 
 def dirty_mark_here(*, schema_name: str) -> None:
-    """Marks a shop from a worker, on a broker connection of the app's pool."""
+    """Marks a shop from a worker (or a command), on a broker connection of
+    the app's pool. Never raises: with the broker down the full check finds the shop."""
     from config.celery_app import app
 
-    with app.producer_or_acquire() as producer:
-        dirty_mark(client=producer.channel.client, schema_names=[schema_name])
+    try:
+        with app.producer_or_acquire() as producer:
+            producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2, timeout=2)
+            dirty_mark(client=producer.channel.client, schema_names=[schema_name])
+    except Exception:  # noqa: BLE001 - the broker is what failed; the full check is the backstop
+        logger.warning("Could not mark %s dirty; the full check will find its unpublished events.", schema_name, exc_info=True)
 
 
 def dirty_take(*, client) -> list[str]:
