@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,7 +237,7 @@ def main() -> None:
         locks = chunk_locks(names, settings.SHOP_WORK_CHUNK)
         medians = {key: round(statistics.median(values), 4) for key, values in rows.items()}
         result = {
-            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "shops_active": active_total, "bench_shops": len(names), "with_work": len(active), "schemas": args.schemas,
             "ticks": args.ticks, "chunk": settings.SHOP_WORK_CHUNK, "locks_per_chunk_query": locks,
             "tasks_sent": counts, "seconds_median": medians, "seconds_all": {k: [round(v, 4) for v in vs] for k, vs in rows.items()},
