@@ -209,3 +209,44 @@ def test_periodic_jobs_go_only_to_the_shops_with_work_of_their_kind(shops, broke
     assert fanned("retention") == mine and fanned("stock-reconciliation-all") == mine
     for task, headers, _kwargs in broker_queue():
         assert headers["_schema_name"], task  # every task carries its shop's schema
+
+
+def test_with_a_real_worker_the_tick_and_the_full_check_deliver_and_the_sweep_marks_its_shop_again(
+    shops, redis_server, start_worker, monkeypatch,
+):
+    """The whole loop on a worker of its own (its broker: this module's Redis;
+    its queue: its own, which is also where it sends the sweeps and keeps the marks)."""
+    from tests.background.conftest import send, sender, wait_for
+
+    shop = shops[2]
+    worker = start_worker(redis_server.url)
+    app_ = sender(redis_server.url)
+    key, client = f"outbox:dirty:{worker.queue}", redis_server.client()
+
+    def published(event) -> bool:
+        return in_shop(shop, lambda: OutboxEvent.objects.get(pk=event.pk).published_at is not None)
+
+    monkeypatch.setattr(outbox, "_broker_down_until", time.monotonic() + 3600)  # no hand-off from this process
+    young = in_shop(shop, lambda: OutboxEvent.objects.create(topic="tests.none", payload={}))
+    client.sadd(key, shop.schema_name)  # what its hand-off would have written
+
+    # The tick takes the mark; its sweep leaves the young event and marks the shop again.
+    [(schema, sweep_id)] = send(app_, "core.outbox_dirty_sweep", schema="public", queue=worker.queue).get(timeout=30)
+    assert schema == shop.schema_name
+    assert app_.AsyncResult(sweep_id).get(timeout=30) == 0
+    assert {m.decode() for m in client.smembers(key)} == {shop.schema_name} and not published(young)
+
+    # Old enough now: the next tick relays it, and the mark is gone for good.
+    in_shop(shop, lambda: OutboxEvent.objects.filter(pk=young.pk).update(created_at=timezone.now() - timedelta(minutes=1)))
+    [(_schema, sweep_id)] = send(app_, "core.outbox_dirty_sweep", schema="public", queue=worker.queue).get(timeout=30)
+    assert app_.AsyncResult(sweep_id).get(timeout=30) == 1 and published(young)
+    assert client.smembers(key) == set()
+
+    # An event that left no mark at all: only the full check finds it.
+    lost = in_shop(shop, lambda: OutboxEvent.objects.create(topic="tests.none", payload={}))
+    in_shop(shop, lambda: OutboxEvent.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=1)))
+    assert send(app_, "core.outbox_dirty_sweep", schema="public", queue=worker.queue).get(timeout=30) == []
+    spec = settings.CELERY_BEAT_SCHEDULE["outbox-full-check"]["kwargs"]
+    found = send(app_, "core.fan_out", schema="public", queue=worker.queue, **spec).get(timeout=60)
+    assert shop.schema_name in {schema for schema, _id in found}
+    wait_for(lambda: published(lost), timeout=60, what="the full check's sweep to relay the event", log=worker.log)
