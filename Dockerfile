@@ -43,9 +43,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GUNICORN_THREADS=4 \
     GUNICORN_TIMEOUT=30
 
-# The PDF exports' font (Persian glyphs) and gettext for the translations.
+# The PDF exports' font (Persian glyphs), gettext for the translations, and
+# pg_dump (postgresql-client: new shops are made from the template's DDL,
+# apps/tenancy/blueprint.py; shop exports). Debian's client is at least as new
+# as the PostgreSQL 15 the deployment runs.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core gettext \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core gettext postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 zargar \

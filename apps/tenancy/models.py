@@ -72,6 +72,21 @@ class Tenant(TenantMixin):
 
     auto_create_schema = True
 
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """A shop's schema is the template's blueprint replayed under its name
+        (apps.tenancy.blueprint); the public and template schemas are made by
+        django-tenants, with every migration."""
+        if self.is_template or self.schema_name == "public" or not sync_schema:
+            return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
+        from django_tenants.utils import schema_exists
+
+        from apps.tenancy.blueprint import blueprint_apply
+
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        blueprint_apply(schema_name=self.schema_name)
+        return True
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(vat_percent__gte=0, vat_percent__lte=100), name="tenant_vat_percent_range"),
@@ -87,6 +102,18 @@ class Tenant(TenantMixin):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class SchemaBlueprint(models.Model):
+    """The template schema's DDL (pg_dump), once per migration state: what a
+    new shop's schema is made from."""
+
+    state = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the template's applied migrations.")
+    ddl = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Blueprint {self.state[:12]} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class Domain(DomainMixin):

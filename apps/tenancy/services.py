@@ -15,9 +15,9 @@ from apps.accounts.services import language_check, user_create
 from apps.branches.services import branch_create
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_record
+from apps.tenancy.blueprint import TEMPLATE_SCHEMA
 from apps.tenancy.models import LOW_STOCK_THRESHOLD_MAX, Domain, Tenant
 
-TEMPLATE_SCHEMA = "zargar_template"
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _RESERVED_SCHEMAS = {"public", "information_schema", TEMPLATE_SCHEMA}
 
@@ -57,31 +57,6 @@ def _schema_name_for(domain: str) -> str:
     return candidate
 
 
-_CONSTRAINTS = """
-    SELECT t.relname, c.conname, pg_get_constraintdef(c.oid)
-    FROM pg_constraint c
-    JOIN pg_class t ON t.oid = c.conrelid
-    JOIN pg_namespace n ON n.oid = t.relnamespace
-    WHERE n.nspname = %s
-"""
-
-
-def _constraint_names_restore(*, schema: str) -> None:
-    """Cloning recreates plain UNIQUE constraints under PostgreSQL's default
-    names (<table>_<cols>_key). Later migrations alter constraints by name,
-    so give each one back the template's name."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CONSTRAINTS, [TEMPLATE_SCHEMA])
-        template = {(table, definition.replace(f"{TEMPLATE_SCHEMA}.", "")): name for table, name, definition in cursor.fetchall()}
-        cursor.execute(_CONSTRAINTS, [schema])
-        for table, name, definition in cursor.fetchall():
-            wanted = template.get((table, definition.replace(f"{schema}.", "")))
-            if wanted and wanted != name:
-                cursor.execute(
-                    f'ALTER TABLE "{schema}"."{table}" RENAME CONSTRAINT "{name}" TO "{wanted}"'
-                )
-
-
 def _validate_new_shop(*, name: str, domain: str, owner_email: str, owner_password: str) -> None:
     from django.contrib.auth.password_validation import validate_password
 
@@ -116,9 +91,10 @@ def shop_create(
     timezone: str = "Asia/Tehran",
 ) -> ProvisionedShop:
     """
-    Creates a shop: schema (cloned from the template), domain, owner and a
-    first branch "Main". PostgreSQL DDL is transactional, so one atomic block
-    makes it all-or-nothing: a failure anywhere leaves no schema and no row.
+    Creates a shop: schema (the template's, apps.tenancy.blueprint), domain,
+    owner and a first branch "Main". PostgreSQL DDL is transactional, so one
+    atomic block makes it all-or-nothing: a failure anywhere leaves no schema
+    and no row.
     """
     domain = domain.strip().lower()
     owner_email = owner_email.strip().lower()
@@ -135,8 +111,7 @@ def shop_create(
             tax_regime=tax_regime,
             timezone=timezone,
         )
-        tenant.save(verbosity=0)
-        _constraint_names_restore(schema=tenant.schema_name)
+        tenant.save(verbosity=0)  # the schema, from the template's blueprint
         Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
         with tenant:
             user_create(email=owner_email, password=owner_password, role=Role.OWNER, full_name=name.strip())

@@ -88,9 +88,11 @@ TENANT_DOMAIN_MODEL = "tenancy.Domain"
 # operators' status lists them. apps.core calls it by this name (core imports
 # no domain app).
 SHOP_LIST_ACTIVE = "apps.tenancy.selectors.shop_list_active"
-# New shops are cloned from this schema instead of replaying every migration.
+# New shops are made from this schema's DDL (apps.tenancy.blueprint), taken
+# with pg_dump once per migration state, instead of replaying every migration.
 TENANT_BASE_SCHEMA = "zargar_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+PG_DUMP = env("PG_DUMP", "pg_dump")  # a client at least as new as the server
 TENANT_LIMIT_SET_CALLS = True
 # Host names that reach the platform site (landing, operators' admin).
 PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", "localhost,127.0.0.1")
@@ -150,6 +152,9 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Database and cache
 # --------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zargar")
+# The PostgreSQL server itself, past any connection pooler: pg_dump,
+# migrations and backups talk to it directly.
+DIRECT_DATABASE_URL = env("DIRECT_DATABASE_URL", DATABASE_URL)
 # Health checks: a kept connection that broke (PostgreSQL restarted) is
 # replaced at its first use in a request, instead of failing that request.
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env("DB_CONN_MAX_AGE", 60, int), conn_health_checks=True)}

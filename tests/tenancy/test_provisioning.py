@@ -143,16 +143,59 @@ def test_concurrent_creation_of_one_domain_gives_one_shop(django_db_blocker, db)
     assert not schema_exists("race") and not schema_exists("race_2")
 
 
-def test_cloned_shop_keeps_the_template_constraint_names(shop_a):
-    """Migrations alter constraints by name: a clone must carry the same names."""
-    query = """
-        SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
-        JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-        WHERE n.nspname = %s ORDER BY 1, 2
-    """
+# What a new shop's schema must share with the template, object for object
+# (the schema's own name stripped). CHECK expressions are compared by what
+# they constrain, not by their text: PostgreSQL's deparse of a re-parsed
+# expression may place casts differently (ARRAY[...]::text[]); columns by
+# name, since the template's dropped columns leave gaps in its numbering.
+_CATALOG = {
+    "relations": "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s",
+    "columns": """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+                         pg_get_expr(d.adbin, d.adrelid)
+                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                  WHERE n.nspname = %s AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped""",
+    "indexes": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s",
+    "constraints": """SELECT t.relname, c.conname, c.contype, f.relname, c.condeferrable, c.condeferred,
+                             ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey)
+                                   ORDER BY array_position(c.conkey, attnum)),
+                             ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = c.confrelid AND attnum = ANY(c.confkey)
+                                   ORDER BY array_position(c.confkey, attnum)),
+                             CASE WHEN c.contype = 'c' THEN '' ELSE pg_get_constraintdef(c.oid) END
+                      FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+                      LEFT JOIN pg_class f ON f.oid = c.confrelid WHERE n.nspname = %s""",
+    "triggers": """SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                   JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal""",
+    "functions": "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s",
+    "sequences": "SELECT sequencename, increment_by FROM pg_sequences WHERE schemaname = %s",
+    # The template's own rows go on counting where the template's do.
+    "positions": """SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = %s
+                    AND sequencename IN ('django_migrations_id_seq', 'django_content_type_id_seq', 'auth_permission_id_seq')""",
+    "history": "SELECT app, name, applied FROM {schema}.django_migrations",
+    "roles": "SELECT g.name, count(*) FROM {schema}.auth_group g JOIN {schema}.auth_group_permissions p ON p.group_id = g.id GROUP BY 1",
+}
+
+
+def _catalog(schema: str) -> dict:
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(query, ["zargar_template"])
-        template = [(t, n, d.replace("zargar_template.", "")) for t, n, d in cursor.fetchall()]
-        cursor.execute(query, [shop_a.schema_name])
-        assert [(t, n, d.replace(f"{shop_a.schema_name}.", "")) for t, n, d in cursor.fetchall()] == template
-    assert any(name == "branches_terminal_number_unique" for _, name, _ in template)
+        for part, query in _CATALOG.items():
+            if "{schema}" in query:
+                cursor.execute(query.format(schema=schema))
+            else:
+                cursor.execute(query, [schema])
+            rows = [tuple(v.replace(f"{schema}.", "") if isinstance(v, str) else v for v in row) for row in cursor.fetchall()]
+            found[part] = sorted(rows, key=repr)
+    return found
+
+
+def test_new_shop_schema_is_the_templates_object_for_object(shop_a):
+    """Migrations alter constraints and indexes by name, triggers stamp sync
+    change numbers, the history says what is applied: a shop's schema must be
+    the template's in every one of them."""
+    template, shop = _catalog("zargar_template"), _catalog(shop_a.schema_name)
+    for part in _CATALOG:
+        assert shop[part] == template[part], part
+    assert len(template["relations"]) > 100 and len(template["triggers"]) >= 4 and template["functions"]
+    assert any(name == "branches_terminal_number_unique" for _, name, *_ in template["constraints"])
+    assert {name for name, _ in template["roles"]} == {"owner", "manager", "cashier"}
