@@ -43,7 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PREFIX = "benchw_"
+PREFIX = {"lite": "benchw_", "full": "benchf_"}
 LITE_TABLES = ("core_outboxevent", "inventory_stockmovement", "pos_sync_reviewitem")
 
 
@@ -76,16 +76,20 @@ def shops_make(count: int, mode: str) -> list[str]:
     from apps.tenancy.models import Tenant
     from apps.tenancy.services import shop_create
 
-    names = [f"{PREFIX}{n:04d}" for n in range(count)]
+    names = [f"{PREFIX[mode]}{n:04d}" for n in range(count)]
     have = set(Tenant.objects.filter(schema_name__in=names).values_list("schema_name", flat=True))
     started = time.perf_counter()
     for n, name in enumerate(names):
         if name in have:
             continue
         if mode == "full":
-            shop_create(name=f"Bench {name}", domain=f"{name.replace('_', '-')}.localhost", owner_email=f"owner@{name}.test",
-                        owner_password="bench-password-0123456789")
-            Tenant.objects.filter(domains__domain=f"{name.replace('_', '-')}.localhost").update(schema_name=name)
+            made = shop_create(name=f"Bench {name}", domain=f"{name.replace('_', '-')}.localhost", owner_email=f"owner@{name.replace('_', '-')}.test",
+                               owner_password="bench-password-0123456789").tenant
+            if made.schema_name != name:
+                sys.exit(f"shop_create named the schema {made.schema_name}, not {name}: drop it and run again")
+            connection.set_schema_to_public()
+            if n % 50 == 49:
+                log(f"{n + 1} shops made ({time.perf_counter() - started:.0f} s)")
             continue
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA "{name}"')
@@ -98,14 +102,15 @@ def shops_make(count: int, mode: str) -> list[str]:
 
 
 def shops_drop(names: list[str]) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
-    from apps.tenancy.models import Tenant
+    from apps.tenancy.models import Domain, Tenant
 
-    with connection.cursor() as cursor:
-        for name in names:
+    for name in names:  # one transaction each: a whole shop's DROP takes hundreds of locks
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-    Tenant.objects.filter(schema_name__in=names).delete()
+            Domain.objects.filter(tenant__schema_name=name).delete()
+            Tenant.objects.filter(schema_name=name).delete()
 
 
 def events_add(schemas: list[str], *, age: timedelta) -> None:
@@ -164,6 +169,7 @@ def main() -> None:
     parser.add_argument("--redis-port", type=int, default=6540)
     parser.add_argument("--schemas", choices=["lite", "full"], default="lite")
     parser.add_argument("--keep", action="store_true", help="keep the bench shops for the next run")
+    parser.add_argument("--drop", action="store_true", help="only drop the bench shops of --schemas and --shops")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="bench-shopwork-")
@@ -187,6 +193,9 @@ def main() -> None:
 
         broker = redis.Redis.from_url(redis_url)
         connection.set_schema_to_public()
+        if args.drop:
+            shops_drop([f"{PREFIX[args.schemas]}{n:04d}" for n in range(args.shops)])
+            return
         log(f"making {args.shops} shops ({args.schemas})")
         names, made_s = timed(shops_make, args.shops, args.schemas)
         active_total = shop_list_active().count()
