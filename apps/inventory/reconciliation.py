@@ -73,5 +73,5 @@ def stock_moved_filter(*, now, kwargs: dict) -> WorkFilter:
     shop is still checked once a day (the beat schedule): drift written around
     the ledger moves no stock."""
     since = now - timedelta(minutes=settings.STOCK_RECONCILE_ACTIVE_MINUTES)
-    return WorkFilter(table=StockMovement._meta.db_table, condition="id >= %(since)s",
-                      params={"since": ledger_id_floor(since)})
+    return WorkFilter(table=StockMovement._meta.db_table, condition="id >= %(since)s AND id < %(until)s",
+                      params={"since": ledger_id_floor(since), "until": ledger_id_floor(now + timedelta(days=1))})

@@ -123,5 +123,6 @@ def sales_changed_filter(*, now, kwargs: dict) -> WorkFilter:
     zones, on the outbox's primary key (UUIDv7, time first). A shop without
     one has nothing in those days the rebuild could change."""
     days = int(kwargs.get("days", 2))
-    return WorkFilter(table=OutboxEvent._meta.db_table, condition="id >= %(since)s",
-                      params={"since": ledger_id_floor(now - datetime.timedelta(days=days + 1))})
+    return WorkFilter(table=OutboxEvent._meta.db_table, condition="id >= %(since)s AND id < %(until)s",
+                      params={"since": ledger_id_floor(now - datetime.timedelta(days=days + 1)),
+                              "until": ledger_id_floor(now + datetime.timedelta(days=1))})
