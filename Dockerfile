@@ -43,12 +43,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GUNICORN_THREADS=4 \
     GUNICORN_TIMEOUT=30
 
-# The PDF exports' font (Persian glyphs), gettext for the translations, and
+# The PDF exports' font (Persian glyphs), gettext for the translations,
 # pg_dump (postgresql-client: new shops are made from the template's DDL,
-# apps/tenancy/blueprint.py; shop exports). Debian's client is at least as new
-# as the PostgreSQL 15 the deployment runs.
+# apps/tenancy/blueprint.py; shop exports; Debian's client is at least as new
+# as the PostgreSQL 15 the deployment runs) and Debian's PgBouncer, which the
+# pgbouncer service runs from this image (scripts/pgbouncer_serve.py; its
+# packaged service is never started).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core gettext postgresql-client \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core gettext postgresql-client pgbouncer \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 zargar \
@@ -85,4 +87,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # Workers and threads come from the environment (WEB_CONCURRENCY,
 # GUNICORN_THREADS, GUNICORN_TIMEOUT). The heartbeat files go to /tmp and the
 # control socket is off, so the root filesystem can be read-only.
-CMD ["sh", "-c", "exec gunicorn config.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY} --threads ${GUNICORN_THREADS} --timeout ${GUNICORN_TIMEOUT} --graceful-timeout 25 --worker-tmp-dir /tmp --no-control-socket --access-logfile -"]
+# config/gunicorn.py: the workers' metrics files (PROMETHEUS_MULTIPROC_DIR, in
+# /tmp). Django writes the access log (JSON, with request id and shop).
+CMD ["sh", "-c", "exec gunicorn config.wsgi:application -c config/gunicorn.py --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY} --threads ${GUNICORN_THREADS} --timeout ${GUNICORN_TIMEOUT} --graceful-timeout 25 --worker-tmp-dir /tmp --no-control-socket"]

@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine: `make run` and `make test`.
-.PHONY: run test bootstrap bench bench-sync bench-dashboard bench-outbox clean
+.PHONY: run test bootstrap bench bench-sync bench-dashboard bench-outbox bench-provision bench-pooling bench-migrate clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -32,6 +32,31 @@ bench-outbox: bootstrap
 	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
 		&& .venv/bin/python manage.py migrate_schemas -v 0
 	@.venv/bin/python scripts/bench_outbox_outage.py $(ARGS)
+
+# An upgrade at N shops (default 1,000): migrate_shops with nothing to apply and
+# with a column and an index generated at bench time (docs/operations.md, "Upgrades").
+# make bench-migrate ARGS="--shops 1000 --connections 4"
+bench-migrate: bootstrap
+	@.venv/bin/python scripts/bench_migrate.py $(ARGS)
+
+# Provisioning at 1, 1,000 and 5,000 existing shops (a database of its own,
+# zargar_bench_provision, kept for the next run): service time per new shop.
+bench-provision: bootstrap
+	@.venv/bin/python scripts/bench_provision.py $(ARGS)
+
+# What the per-transaction search_path costs (DATABASE_POOL_MODE=transaction),
+# straight to PostgreSQL and through a real PgBouncer (docs/pooling.md).
+bench-pooling: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
+		&& .venv/bin/python manage.py migrate_schemas -v 0
+	@PGBOUNCER="$${PGBOUNCER:-$$(scripts/pgbouncer.sh)}" .venv/bin/python scripts/bench_pooling.py $(ARGS)
+
+# What a /metrics scrape costs with 0 to 10,000 shops in the outbox backlog
+# and 1,000 open dead letters; what recording costs a request and a sweep.
+.PHONY: bench-metrics
+bench-metrics: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0
+	@.venv/bin/python scripts/bench_metrics.py $(ARGS)
 
 # Background work against the number of shops: 1,000 shops, 10 with work;
 # tasks sent per outbox tick and seconds, before and after (docs/background-work.md).

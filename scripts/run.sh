@@ -7,9 +7,7 @@ export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 PY=.venv/bin/python
 PORT=${PORT:-8000}
 
-$PY manage.py migrate_schemas --shared -v 0
-$PY manage.py setup_platform
-$PY manage.py migrate_schemas -v 0
+$PY manage.py migrate_shops -v 0
 login=$($PY manage.py demo_shop)
 if $PY manage.py help seed_demo >/dev/null 2>&1; then
   $PY manage.py seed_demo --shop "$(echo "$login" | sed -n 's/^demo shop: \([^ ]*\).*/\1/p')" --items 500 --customers 200 --sales 100

@@ -7,6 +7,8 @@ export DJANGO_SETTINGS_MODULE=config.settings.test
 scripts/browser.sh  # Debian's Chromium for tests/browser, when missing
 NGINX="${NGINX:-$(scripts/nginx.sh)}"  # a real nginx in front, for the trusted-proxy tests
 export NGINX
+PGBOUNCER="${PGBOUNCER:-$(scripts/pgbouncer.sh)}"  # a real PgBouncer in front, for tests/pooling
+export PGBOUNCER
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" = 5 ]; then echo "[test] no test was collected: failing" >&2; fi

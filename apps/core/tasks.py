@@ -77,9 +77,13 @@ def outbox_sweep_task(grace_seconds: int | None = None) -> int:
     older than `grace_seconds`, by default OUTBOX_SWEEP_GRACE_SECONDS)."""
     from datetime import timedelta
 
-    from apps.core.outbox import outbox_sweep
+    from apps.core.metrics import outbox_backlog_publish
+    from apps.core.outbox import outbox_backlog, outbox_sweep
 
-    return outbox_sweep(grace=None if grace_seconds is None else timedelta(seconds=grace_seconds))
+    taken = outbox_sweep(grace=None if grace_seconds is None else timedelta(seconds=grace_seconds))
+    left = outbox_backlog()  # what /metrics reports as this shop's backlog (apps.core.metrics)
+    outbox_backlog_publish(schema_name=connection.schema_name, unpublished=left["unpublished"], oldest=left["oldest"])
+    return taken
 
 
 # --------------------------------------------------------------------------

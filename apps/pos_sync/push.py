@@ -17,6 +17,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from psycopg import errors as pg_errors
 
+from apps.core import metrics
 from apps.core.bulk import copy_insert
 from apps.core.errors import ApplicationError
 from apps.core.ids import ledger_id
@@ -81,6 +82,7 @@ def push_apply(*, device_id, shop, operations: list[Op]) -> PushOutcome:
         device.save(update_fields=["last_applied_seq", "last_seen_at"])
         copy_insert(Operation, run.logs)
         review_open_many(items=run.reviews)
+    metrics.pos_operations_count(types={str(op.op_id): op.type for op in operations}, results=run.results)
     return PushOutcome(results=run.results, last_applied_seq=run.last_seq)
 
 

@@ -18,30 +18,30 @@ names, sequences and triggers included (pg_dump keeps every name).
 created first after a migration makes the blueprint itself when it finds none
 for the template's state.
 """
-import hashlib
-
 from django.conf import settings
 from django.db import connection
 
 from apps.tenancy.models import SchemaBlueprint
-from apps.tenancy.schema_sql import quoted, schema_dump, schema_renamed
+from apps.tenancy.schema_sql import SESSION_PREFIXES, quoted, schema_dump, schema_renamed
+from apps.tenancy.upgrade_state import schema_state_read_in_transaction
 
 TEMPLATE_SCHEMA = settings.TENANT_BASE_SCHEMA
 
-# pg_dump's session settings (the replay runs on the application's own
-# connection, whose session, search_path above all, it must not change; every
-# name in the dump is qualified), psql's meta-commands, and the schema itself.
-_DROPPED_PREFIXES = ("SET ", "SELECT pg_catalog.set_config(", "\\restrict ", "\\unrestrict ", "CREATE SCHEMA ")
+# pg_dump's session settings and psql's meta-commands (schema_sql), and the schema itself.
+_DROPPED_PREFIXES = SESSION_PREFIXES + ("CREATE SCHEMA ",)
 
 
-def template_state() -> str:
-    """A digest of the migrations applied to the template: the key of its DDL."""
+def migrations_applied(schema: str = TEMPLATE_SCHEMA) -> list[str]:
+    """`app.name` of every migration applied to `schema`, sorted."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT string_agg(app || '.' || name, ',' ORDER BY app, name) FROM {quoted(TEMPLATE_SCHEMA)}.django_migrations"
-        )
-        applied = cursor.fetchone()[0] or ""
-    return hashlib.sha256(applied.encode()).hexdigest()
+        cursor.execute(f"SELECT app || '.' || name FROM {quoted(schema)}.django_migrations ORDER BY app, name")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def template_state(schema: str = TEMPLATE_SCHEMA) -> str:
+    """A digest of the migrations applied to the template (or to `schema`):
+    the key of its DDL, and the target of `migrate_shops` (upgrade_state)."""
+    return schema_state_read_in_transaction(schema)
 
 
 def _ddl_of_template() -> str:
@@ -58,6 +58,7 @@ def blueprint_refresh() -> SchemaBlueprint:
     blueprint = SchemaBlueprint(state=state, ddl=_ddl_of_template())
     # Two shops made at once after a deploy may both dump; either row will do.
     SchemaBlueprint.objects.bulk_create([blueprint], ignore_conflicts=True)
+    SchemaBlueprint.objects.exclude(state=state).delete()  # earlier states make no more shops
     return SchemaBlueprint.objects.get(state=state)
 
 
@@ -92,6 +93,11 @@ def blueprint_apply(*, schema_name: str) -> None:
     transaction (the caller's `transaction.atomic()` makes it all-or-nothing)."""
     if not connection.in_atomic_block:
         raise RuntimeError("blueprint_apply must run inside a transaction")
+    with connection.cursor() as cursor:
+        # A migration of the template records itself in this table: holding
+        # it still until commit keeps the DDL, the history and the rows
+        # copied here of one migration state (a deploy's migration waits).
+        cursor.execute(f"LOCK TABLE {quoted(TEMPLATE_SCHEMA)}.django_migrations IN SHARE MODE")
     blueprint = blueprint_refresh()
     ddl = schema_renamed(blueprint.ddl, old=TEMPLATE_SCHEMA, new=schema_name)
     with connection.cursor() as cursor:

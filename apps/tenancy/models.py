@@ -119,3 +119,20 @@ class SchemaBlueprint(models.Model):
 class Domain(DomainMixin):
     def __str__(self):
         return self.domain
+
+
+class SchemaMigrationState(models.Model):
+    """
+    The migration state each schema was last brought to by `migrate_shops`
+    (a hash of the template's applied migrations at the time). One SELECT
+    against this table finds the schemas that may need work; a row whose
+    state differs from the target only means "check again", never "skip".
+    Written only by apps/tenancy/upgrade_state.py.
+    """
+
+    schema_name = models.CharField(max_length=63, primary_key=True)
+    state = models.CharField(max_length=64)
+    migrated_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.schema_name} at {self.state[:12]}"

@@ -69,3 +69,42 @@ def schema_dump(connection, *, schema: str, schema_only: bool = False, timeout: 
     if done.returncode != 0:
         raise RuntimeError(f"pg_dump of schema {schema} failed: {done.stderr.strip()}")
     return done.stdout
+
+
+# pg_dump's session settings (search_path above all: the SQL runs on the
+# application's own connection, whose session it must not change; every name
+# in a dump is qualified) and psql's meta-commands.
+SESSION_PREFIXES = ("SET ", "SELECT pg_catalog.set_config(", "\\restrict ", "\\unrestrict ")
+
+
+def dump_apply(cursor, sql: str) -> None:
+    """Runs pg_dump's plain SQL on `cursor` without psql: the statements
+    between COPY blocks in one round trip each, every COPY block through
+    psycopg's COPY FROM STDIN with its rows exactly as written. Session
+    settings are left out (the caller sets what it needs, with SET LOCAL).
+    The caller's transaction makes it all-or-nothing."""
+    statements: list[str] = []
+
+    def flush():
+        if any(s.strip() and not s.lstrip().startswith("--") for s in statements):
+            cursor.execute("\n".join(statements))
+        statements.clear()
+
+    copy_header, rows = None, []
+    for line in sql.split("\n"):
+        if copy_header is not None:
+            if line == _COPY_END:
+                with cursor.copy(copy_header[:-len(" FROM stdin;")] + " FROM STDIN") as copy:
+                    if rows:
+                        copy.write("\n".join(rows) + "\n")
+                copy_header, rows = None, []
+            else:
+                rows.append(line)
+        elif _COPY_START.match(line):
+            flush()
+            copy_header = line
+        elif not line.startswith(SESSION_PREFIXES):
+            statements.append(line)
+    if copy_header is not None:
+        raise ValueError(f"unterminated COPY block: {copy_header}")
+    flush()

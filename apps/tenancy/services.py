@@ -17,6 +17,7 @@ from apps.core.errors import ApplicationError
 from apps.core.services import audit_record
 from apps.tenancy.blueprint import TEMPLATE_SCHEMA
 from apps.tenancy.models import LOW_STOCK_THRESHOLD_MAX, Domain, Tenant
+from apps.tenancy.upgrade_state import schema_state_copy
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _RESERVED_SCHEMAS = {"public", "information_schema", TEMPLATE_SCHEMA}
@@ -112,6 +113,8 @@ def shop_create(
             timezone=timezone,
         )
         tenant.save(verbosity=0)  # the schema, from the template's blueprint
+        # It has the template's migration history: migrate_shops skips it.
+        schema_state_copy(schema=tenant.schema_name, source=TEMPLATE_SCHEMA)
         Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
         with tenant:
             user_create(email=owner_email, password=owner_password, role=Role.OWNER, full_name=name.strip())

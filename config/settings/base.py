@@ -89,16 +89,17 @@ TENANT_DOMAIN_MODEL = "tenancy.Domain"
 # no domain app).
 SHOP_LIST_ACTIVE = "apps.tenancy.selectors.shop_list_active"
 # New shops are made from this schema's DDL (apps.tenancy.blueprint), taken
-# with pg_dump once per migration state, instead of replaying every migration.
+# with pg_dump once per migration state, instead of replaying every migration
+# (or django-tenants' clone_schema, which slows with every shop).
 TENANT_BASE_SCHEMA = "zargar_template"
-TENANT_CREATION_FAKES_MIGRATIONS = True
 PG_DUMP = env("PG_DUMP", "pg_dump")  # a client at least as new as the server
 TENANT_LIMIT_SET_CALLS = True
 # Host names that reach the platform site (landing, operators' admin).
 PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", "localhost,127.0.0.1")
 
 MIDDLEWARE = [
-    "apps.core.input_guard.InputGuardMiddleware",  # first: refuses bodies too large, NUL in path, query, headers, forms
+    "apps.core.observability.ObservabilityMiddleware",  # first: /metrics, request id, latency of everything below
+    "apps.core.input_guard.InputGuardMiddleware",  # refuses bodies too large, NUL in path, query, headers, forms
     "apps.tenancy.middleware.ShopMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
     "apps.core.csp.ContentSecurityPolicyMiddleware",  # CONTENT_SECURITY_POLICY on every HTML page
@@ -160,7 +161,16 @@ DIRECT_DATABASE_URL = env("DIRECT_DATABASE_URL", DATABASE_URL)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env("DB_CONN_MAX_AGE", 60, int), conn_health_checks=True)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, which can also sit behind PgBouncer in transaction
+# mode: DATABASE_POOL_MODE=transaction sets each shop's search_path per
+# transaction instead of per connection (apps/core/db/base.py, docs/pooling.md).
+DATABASES["default"]["ENGINE"] = "apps.core.db"
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", "session")
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOL_MODE must be session or transaction.")
+DATABASES["default"]["POOL_MODE"] = DATABASE_POOL_MODE
+# A holdable server-side cursor (QuerySet.iterator) outlives its transaction.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOL_MODE == "transaction"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # PostgreSQL unreachable: every endpoint answers 503 temporarily_unavailable
 # with this Retry-After (apps/core/unavailable.py).
@@ -481,12 +491,25 @@ if GOLD_RATE_IMPORT_SOURCE:
     }
 
 # --------------------------------------------------------------------------
-# Logging
+# Logging and metrics (docs/operations.md, "Metrics and logs")
 # --------------------------------------------------------------------------
+# Every line carries request_id, shop and task_id (apps.core.request_context).
+# json: one object per line, for a log collector; plain reads better locally.
+LOG_FORMAT = env("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "apps.core.request_context.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(shop)s %(request_id)s%(task_id)s] %(message)s"},
+        "json": {"()": "apps.core.request_context.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+# The Celery queues whose depth /metrics reports (Redis lists on the broker).
+METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES", CELERY_TASK_DEFAULT_QUEUE)

@@ -2,7 +2,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import env, env_bool
+from .base import LOGGING, env, env_bool
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", "")
@@ -19,3 +19,12 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# One JSON object per log line (apps.core.request_context); LOG_FORMAT=plain to read them by eye.
+LOG_FORMAT = env("LOG_FORMAT", "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters (or unset: no /metrics).")

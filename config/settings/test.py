@@ -1,6 +1,6 @@
 """The test suite: real PostgreSQL and Redis, a cache namespace of its own."""
 from .base import *  # noqa: F401,F403
-from .base import CACHES, REST_FRAMEWORK, env
+from .base import CACHES, REST_FRAMEWORK, env, env_list
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", "test-insecure-key-only-for-the-test-suite-0123456789abcdef")
@@ -18,3 +18,4 @@ POS_ENROLL_FAILURES_PER_CODE = env("POS_ENROLL_FAILURES_PER_CODE", 100000, int)
 # Relay messages sent by tests go to a queue of their own; the tests that need
 # a worker start one on a private queue.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "zargar-test")
+METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES", CELERY_TASK_DEFAULT_QUEUE)

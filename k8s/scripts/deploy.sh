@@ -74,7 +74,7 @@ echo "==> namespace and configuration"
 apply namespace.yaml
 k -n "$NAMESPACE" get secret zargar-secrets >/dev/null 2>&1 ||
     die "Secret zargar-secrets is missing in namespace $NAMESPACE; create it from k8s/secret.yaml.template first"
-apply configmap.yaml media-pvc.yaml
+apply configmap.yaml media-pvc.yaml pgbouncer.yaml
 
 echo "==> migrations"
 k -n "$NAMESPACE" delete job zargar-migrate --ignore-not-found --wait=true
@@ -100,10 +100,18 @@ migration_logs
 
 echo "==> workloads"
 apply web-deployment.yaml worker-deployment.yaml beat-deployment.yaml \
-    service.yaml ingress.yaml hpa.yaml pdb.yaml
-for deployment in zargar-web zargar-worker zargar-beat; do
+    service.yaml ingress.yaml hpa.yaml pdb.yaml backup-cronjob.yaml
+for deployment in zargar-pgbouncer zargar-web zargar-worker zargar-beat; do
     k -n "$NAMESPACE" rollout status "deployment/$deployment" --timeout="$ROLLOUT_TIMEOUT"
 done
+
+# Scraping and alerts, where prometheus-operator is installed (its CRDs).
+if k get crd servicemonitors.monitoring.coreos.com prometheusrules.monitoring.coreos.com >/dev/null 2>&1; then
+    echo "==> monitoring"
+    apply monitoring.yaml
+else
+    echo "==> monitoring skipped: no prometheus-operator CRDs (the web pods carry prometheus.io annotations)"
+fi
 
 echo "==> deployed $IMAGE at https://$DOMAIN (shops at https://<shop>.$DOMAIN)"
 echo "    check it: $(dirname "$0")/smoke.sh $DOMAIN"

@@ -35,10 +35,10 @@ REQUIRED_REFERENCE = re.compile(r"^\$\{[A-Z_][A-Z0-9_]*:\?[^}]+\}$")
 URL_CREDENTIALS = re.compile(r"://[^:/@\s]+:([^@\s]*)@")
 RANDOM_LOOKING = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
 PLACEHOLDER = "REPLACE-ME"
+# One command: the shared schema, the platform rows and the template, then
+# every shop (apps/tenancy/management/commands/migrate_shops.py).
 MIGRATION_STEPS = [
-    "migrate_schemas --shared",
-    "setup_platform",
-    "migrate_schemas --executor=multiprocessing",
+    "migrate_shops",
 ]
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 

@@ -47,7 +47,8 @@ def test_every_manifest_has_identity_and_one_namespace():
         "Namespace", "ConfigMap", "Secret", "Deployment", "Job", "Service",
         "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget",
     } <= kinds
-    assert {doc["metadata"]["name"] for doc in _of_kind("Deployment")} == {"zargar-web", "zargar-worker", "zargar-beat"}
+    assert {doc["metadata"]["name"] for doc in _of_kind("Deployment")} == {
+        "zargar-web", "zargar-worker", "zargar-beat", "zargar-pgbouncer"}
 
 
 def test_deployment_selectors_match_their_pod_labels():

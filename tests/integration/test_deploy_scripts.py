@@ -91,7 +91,8 @@ def test_deploy_sh_renders_the_manifests_and_migrates_before_rolling_out(tmp_pat
     delete_job = next(i for i, call in enumerate(calls) if "delete job zargar-migrate" in call)
     assert delete_job < next(i for i, call in enumerate(calls) if "migrate-job.yaml" in call)
     rollouts = [call.split()[-2] for call in calls if " rollout status " in call]
-    assert rollouts == ["deployment/zargar-web", "deployment/zargar-worker", "deployment/zargar-beat"]
+    assert rollouts == ["deployment/zargar-pgbouncer", "deployment/zargar-web", "deployment/zargar-worker",
+                        "deployment/zargar-beat"]
 
     rendered = "\n".join(path.read_text() for path in (tmp_path / "applied").iterdir())
     assert "example.com" not in rendered

@@ -199,3 +199,22 @@ def test_new_shop_schema_is_the_templates_object_for_object(shop_a):
     assert len(template["relations"]) > 100 and len(template["triggers"]) >= 4 and template["functions"]
     assert any(name == "branches_terminal_number_unique" for _, name, *_ in template["constraints"])
     assert {name for name, _ in template["roles"]} == {"owner", "manager", "cashier"}
+
+
+def test_the_blueprint_follows_the_templates_migration_state(db):
+    """A migration of the template (a row in its history) makes the next shop
+    come from a new blueprint, and the old one is dropped."""
+    from apps.tenancy.blueprint import blueprint_refresh, template_state
+    from apps.tenancy.models import SchemaBlueprint
+
+    before = blueprint_refresh()
+    assert before.state == template_state() and "CREATE TABLE zargar_template.sales_sale" in before.ddl
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO zargar_template.django_migrations (app, name, applied) VALUES ('tenancy', '9999_later', now())")
+    assert template_state() != before.state
+
+    shop = shop_create(name="After", domain="after.localhost", owner_email="o@after.test", owner_password=PASSWORD).tenant
+    assert list(SchemaBlueprint.objects.values_list("state", flat=True)) == [template_state()]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {shop.schema_name}.django_migrations WHERE name = '9999_later'")
+        assert cursor.fetchone()[0] == 1

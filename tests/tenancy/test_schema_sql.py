@@ -37,3 +37,38 @@ def test_rows_and_other_schemas_are_left_alone():
 
 def test_a_name_that_needs_quotes():
     assert schema_renamed('CREATE TABLE "user".t (id int);', old="user", new='we"ird') == 'CREATE TABLE "we""ird".t (id int);'
+
+
+def test_dump_apply_runs_statements_and_copies_rows_as_written(db):
+    """pg_dump's plain SQL without psql: COPY rows reach the table exactly
+    (tabs, escapes, a row that looks like a statement), session settings are
+    not applied to the application's connection."""
+    from django.db import connection
+
+    from apps.tenancy.schema_sql import dump_apply
+
+    dump = (
+        "SET statement_timeout = 0;\n"
+        "SELECT pg_catalog.set_config('search_path', '', false);\n"
+        "CREATE SCHEMA dump_apply_t;\n"
+        "CREATE TABLE dump_apply_t.notes (id integer, body text);\n"
+        "-- Data\n"
+        "COPY dump_apply_t.notes (id, body) FROM stdin;\n"
+        "1\tSET search_path = ''\n"
+        "2\ttab\\there, back\\\\slash\n"
+        "3\t\\N\n"
+        "\\.\n"
+        "COPY dump_apply_t.notes (id, body) FROM stdin;\n"
+        "\\.\n"
+        "CREATE INDEX notes_id ON dump_apply_t.notes (id);\n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW search_path")
+        path = cursor.fetchone()[0]
+        dump_apply(cursor, dump)
+        cursor.execute("SELECT id, body FROM dump_apply_t.notes ORDER BY id")
+        assert cursor.fetchall() == [(1, "SET search_path = ''"), (2, "tab\there, back\\slash"), (3, None)]
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE schemaname = 'dump_apply_t'")
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("SHOW search_path")
+        assert cursor.fetchone()[0] == path
