@@ -65,6 +65,13 @@ bench-metrics: bootstrap
 bench-shops: bootstrap
 	@.venv/bin/python scripts/bench_many_shops.py $(ARGS)
 
+# Background work against the number of shops: 1,000 shops, 10 with work;
+# tasks sent per outbox tick and seconds, before and after (docs/background-work.md).
+.PHONY: bench-shopwork
+bench-shopwork: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null
+	@LOG_LEVEL=WARNING .venv/bin/python scripts/bench_shopwork.py $(ARGS)
+
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis
 

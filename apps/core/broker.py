@@ -19,9 +19,11 @@ is no longer in "unacked" and is skipped. A task may thus run again after an
 outage; every task is idempotent (apps.core.consumers), so its effect still
 happens once.
 
-Then it asks for an outbox sweep of every shop at once (what the broker
-missed while it was down), instead of waiting for beat: once per
-OUTBOX_SWEEP_SECONDS however many workers reconnect (a key on the broker).
+Then it asks for an outbox sweep, with no grace, of every shop the database
+shows with unpublished events (what the broker missed while it was down: those
+hand-offs could not even mark their shop dirty), instead of waiting for
+beat's full check: once per OUTBOX_SWEEP_SECONDS however many workers
+reconnect (a key on the broker).
 """
 import logging
 
@@ -42,17 +44,18 @@ def messages_give_back(*, tags: list[str], qos) -> None:
 
 
 def recovery_sweep_send(app, client) -> bool:
-    """Sends one outbox sweep per shop, with no grace (everything the broker
-    missed is older than the hand-offs to come), unless another worker of
-    this queue just did: a key on the broker itself (`client`) decides."""
+    """Sends a full check that sweeps, with no grace (everything the broker
+    missed is older than the hand-offs to come), each shop with unpublished
+    events, unless another worker of this queue just did: a key on the
+    broker itself (`client`) decides."""
     from django.conf import settings
 
     key = f"{RECOVERY_SWEEP_KEY}:{app.conf.task_default_queue}"
     if not client.set(key, 1, nx=True, ex=settings.OUTBOX_SWEEP_SECONDS):
         return False
     app.send_task("core.fan_out", kwargs={"task_name": "core.outbox_sweep", "expires": settings.OUTBOX_SWEEP_EXPIRES,
-                                          "kwargs": {"grace_seconds": 0}})
-    logger.warning("Broker connection restored: an outbox sweep sent for every shop.")
+                                          "kwargs": {"grace_seconds": 0}, "only": "outbox_backlog"})
+    logger.warning("Broker connection restored: an outbox sweep sent for every shop with unpublished events.")
     return True
 
 

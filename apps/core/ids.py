@@ -19,3 +19,13 @@ from uuid6 import uuid7
 
 def ledger_id() -> uuid.UUID:
     return uuid7()
+
+
+def ledger_id_floor(at) -> uuid.UUID:
+    """The smallest UUIDv7 of the millisecond `at` (an aware datetime): rows
+    with `ledger_id_floor(t) <= id < ledger_id_floor(u)` were made between t
+    and u, found on the primary-key index alone. Bound it on both sides:
+    rows older than the switch to UUIDv7 have random (v4) keys, nearly all
+    of which sort above any floor, and almost none inside a window of days."""
+    millis = int(at.timestamp() * 1000)
+    return uuid.UUID(f"{millis:012x}7000{0x8000:04x}000000000000")

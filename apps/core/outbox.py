@@ -9,8 +9,13 @@ Two ways in, one way out:
   added to the request. If the broker refuses, the error is logged, the
   events stay unpublished, and for OUTBOX_BROKER_BACKOFF_SECONDS later
   requests do not even try (an outage must not slow every request).
-- The sweep: a periodic task per shop relays whatever is still unpublished
-  after a grace period, in batches.
+- The sweep: relays whatever is still unpublished after a grace period, in
+  batches, in the shops that have work only (apps.core.shopwork): every
+  OUTBOX_SWEEP_SECONDS in the shops the hand-off marked dirty (the mark is
+  written on the hand-off's broker connection, just before it), and every
+  OUTBOX_FULL_CHECK_SECONDS (and when a worker's broker connection comes
+  back) in the shops the database shows with unpublished events, which
+  finds the hand-offs that could not even leave a mark.
 
 Both end in `outbox_relay`, in a worker: it locks the unpublished events with
 `FOR UPDATE SKIP LOCKED` (two relays never hand over the same event at the
@@ -35,6 +40,7 @@ from django.utils import timezone
 
 from apps.core.consumers import consumers_for
 from apps.core.models import OutboxEvent
+from apps.core.shopwork import WorkFilter, dirty_mark, dirty_mark_here
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +97,8 @@ def relay_hand_off(*, schema_name: str, event_ids: list[str]) -> bool:
         with app.producer_or_acquire() as producer:
             # Fail fast: the default is to keep reconnecting for seconds.
             producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2, timeout=2)
+            # The mark first: if the message is then lost, the next tick sweeps the shop.
+            dirty_mark(client=producer.channel.client, schema_names=[schema_name])
             app.send_task(RELAY_TASK, kwargs={"event_ids": event_ids}, headers={SCHEMA_HEADER: schema_name},
                           producer=producer, retry=False)
     except Exception:  # noqa: BLE001 - whatever the broker did, the request has committed and must succeed
@@ -150,7 +158,22 @@ def outbox_sweep(*, batch_size: int | None = None, grace: timedelta | None = Non
         taken = outbox_relay(batch_size=batch_size, grace=grace)
         total += taken
         if taken < batch_size or time.monotonic() > deadline:
-            return total
+            break
+    # The tick took this shop's mark before sending this sweep: whatever is
+    # left (younger than the grace, over the budget, locked by another relay)
+    # needs the shop marked again, or only the full check would find it.
+    if OutboxEvent.objects.filter(published_at__isnull=True).exists():
+        dirty_mark_here(schema_name=connection.schema_name)
+    return total
+
+
+def backlog_filter(*, now, kwargs: dict) -> WorkFilter:
+    """Shop work filter (settings.SHOP_WORK_FILTERS): unpublished events older
+    than the sweep's grace (`grace_seconds`), on the partial index core_outbox_unpublished."""
+    grace = kwargs.get("grace_seconds")
+    grace = settings.OUTBOX_SWEEP_GRACE_SECONDS if grace is None else grace
+    return WorkFilter(table=OutboxEvent._meta.db_table, condition="published_at IS NULL AND created_at <= %(before)s",
+                      params={"before": now - timedelta(seconds=grace)})
 
 
 def outbox_backlog() -> dict:

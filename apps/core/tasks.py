@@ -1,6 +1,7 @@
 """
 The task base every background task uses, and the core tasks: the outbox
-relay and sweep, the per-shop fan-out of periodic jobs and retention.
+relay and sweep (to the shops marked dirty), the fan-out of periodic jobs
+to the shops that have work (apps.core.shopwork) and retention.
 
 Tasks are thin: they call a service. A task sent from inside a shop (or with
 the `_schema_name` header) runs in that shop's schema (tenant-schemas-celery).
@@ -90,23 +91,63 @@ def outbox_sweep_task(grace_seconds: int | None = None) -> int:
 # --------------------------------------------------------------------------
 
 
-@app.task(base=BackgroundTask, name="core.fan_out")
-def fan_out_task(task_name: str, expires: int | None = None, kwargs: dict | None = None) -> list[list[str]]:
-    """Sends `task_name` once per active shop, in the shop's schema. Returns
-    [schema, task id] pairs. Beat schedules this, not the per-shop task."""
+def _active(schemas: list[str] | None = None) -> list[str]:
+    """Active shops' schema names (all, or those of `schemas`), from the public schema."""
     from django_tenants.utils import get_public_schema_name, schema_context
 
     from apps.core.selectors import shop_list_active
 
     with schema_context(get_public_schema_name()):
-        schemas = list(shop_list_active().order_by("schema_name").values_list("schema_name", flat=True))
+        shops = shop_list_active()
+        if schemas is not None:
+            shops = shops.filter(schema_name__in=schemas)
+        return list(shops.order_by("schema_name").values_list("schema_name", flat=True))
+
+
+def _send_each(task_name: str, schemas: list[str], *, kwargs: dict | None, expires: int | None, producer) -> list[list[str]]:
     sent = []
+    for schema in schemas:
+        result = app.send_task(task_name, kwargs=kwargs or {}, headers={"_schema_name": schema}, expires=expires,
+                               producer=producer)
+        sent.append([schema, result.id])
+    return sent
+
+
+@app.task(base=BackgroundTask, name="core.fan_out")
+def fan_out_task(task_name: str, expires: int | None = None, kwargs: dict | None = None,
+                 only: str | None = None) -> list[list[str]]:
+    """Sends `task_name` once per active shop, in the shop's schema; with
+    `only` (a name in settings.SHOP_WORK_FILTERS), once per active shop that
+    filter finds work in. Returns [schema, task id] pairs. Beat schedules
+    this, not the per-shop task."""
+    from apps.core.shopwork import shops_for
+
+    schemas = shops_for(only=only, schemas=_active(), kwargs=kwargs)
     with app.producer_or_acquire() as producer:
-        for schema in schemas:
-            result = app.send_task(task_name, kwargs=kwargs or {}, headers={"_schema_name": schema}, expires=expires,
-                                   producer=producer)
-            sent.append([schema, result.id])
-    logger.info("Fanned %s out to %d shops", task_name, len(sent))
+        sent = _send_each(task_name, schemas, kwargs=kwargs, expires=expires, producer=producer)
+    logger.info("Fanned %s out to %d shops%s", task_name, len(sent), f" with work ({only})" if only else "")
+    return sent
+
+
+@app.task(base=BackgroundTask, name="core.outbox_dirty_sweep")
+def outbox_dirty_sweep_task(expires: int | None = None) -> list[list[str]]:
+    """The outbox tick: one sweep per shop marked dirty since the last tick
+    (apps.core.shopwork), taking the marks first; a sweep that leaves events
+    behind marks its shop again. Returns [schema, task id] pairs."""
+    from apps.core.shopwork import dirty_mark, dirty_take
+
+    expires = settings.OUTBOX_SWEEP_EXPIRES if expires is None else expires
+    with app.producer_or_acquire() as producer:
+        client = producer.channel.client
+        taken = dirty_take(client=client)
+        try:
+            sent = _send_each("core.outbox_sweep", _active(taken) if taken else [], kwargs=None, expires=expires,
+                              producer=producer)
+        except Exception:
+            dirty_mark(client=client, schema_names=taken)  # taken but maybe not sent: the next tick tries again
+            raise
+    if sent:
+        logger.info("Outbox sweep sent to %d dirty shops", len(sent))
     return sent
 
 

@@ -8,13 +8,18 @@ the job opens a review item (kind stock_drift, or oversold) and NEVER changes
 a quantity. One open review item per item and kind: the next runs do not pile
 up duplicates while the first is waiting for a manager.
 """
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.core.ids import ledger_id_floor
 from apps.core.jobs import job_run_record
 from apps.core.models import JobRun
-from apps.inventory.models import Item
+from apps.core.shopwork import WorkFilter
+from apps.inventory.models import Item, StockMovement
 from apps.review.models import ReviewItem
 from apps.review.selectors import review_open_item_kinds
 from apps.review.services import review_open_many
@@ -59,3 +64,14 @@ def stock_reconcile() -> JobRun:
         result={"clean": not drift and not oversold, "items_checked": checked, "drift": len(drift), "oversold": len(oversold), "reviews_opened": len(new_reviews),
                 "drift_items": listed(drift), "oversold_items": listed(oversold)},
     )
+
+
+def stock_moved_filter(*, now, kwargs: dict) -> WorkFilter:
+    """Shop work filter (settings.SHOP_WORK_FILTERS) of the hourly run: stock
+    moved in the last STOCK_RECONCILE_ACTIVE_MINUTES (two rounds, so a lost
+    round is made up), on the ledger's primary key (UUIDv7, time first). Every
+    shop is still checked once a day (the beat schedule): drift written around
+    the ledger moves no stock."""
+    since = now - timedelta(minutes=settings.STOCK_RECONCILE_ACTIVE_MINUTES)
+    return WorkFilter(table=StockMovement._meta.db_table, condition="id >= %(since)s AND id < %(until)s",
+                      params={"since": ledger_id_floor(since), "until": ledger_id_floor(now + timedelta(days=1))})

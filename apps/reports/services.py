@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core.ids import ledger_id_floor
 from apps.core.models import OutboxEvent
+from apps.core.shopwork import WorkFilter
 from apps.core.timezones import shop_timezone  # the current shop's days are the report's days
 from apps.reports.models import DailyCustomerSales, DailyItemSales, DailySales
 from apps.reports.selectors import figures
@@ -112,3 +114,15 @@ def daily_sales_rebuild(*, days: int = 2, today: datetime.date | None = None) ->
             daily_sales_recompute(branch_id=branch_id, day=today - datetime.timedelta(days=offset), tz=tz)
             count += 1
     return count
+
+
+def sales_changed_filter(*, now, kwargs: dict) -> WorkFilter:
+    """Shop work filter (settings.SHOP_WORK_FILTERS) of the nightly rebuild:
+    a sale recorded, voided or returned (each writes an outbox event) since
+    the first of the `days` days it recomputes, with a day to spare for time
+    zones, on the outbox's primary key (UUIDv7, time first). A shop without
+    one has nothing in those days the rebuild could change."""
+    days = int(kwargs.get("days", 2))
+    return WorkFilter(table=OutboxEvent._meta.db_table, condition="id >= %(since)s AND id < %(until)s",
+                      params={"since": ledger_id_floor(now - datetime.timedelta(days=days + 1)),
+                              "until": ledger_id_floor(now + datetime.timedelta(days=1))})

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.core.jobs import job_run_record
 from apps.core.models import JobRun
+from apps.core.shopwork import WorkFilter
 from apps.review.models import ReviewItem
 
 PERMISSION = ("accounts", "resolve_review")
@@ -83,3 +84,13 @@ def review_notify(*, settle: timedelta | None = None) -> JobRun | None:
             result={"until": until.isoformat(), "items": len(items), "recipients": recipients,
                     "item_ids": [str(item.pk) for item in items[:MAX_LISTED]]},
         )
+
+
+def review_new_filter(*, now, kwargs: dict) -> WorkFilter:
+    """Shop work filter (settings.SHOP_WORK_FILTERS): open items created in
+    the last REVIEW_NOTIFY_LOOKBACK_HOURS, on the index (status, created_at).
+    A round finds nothing new in a shop whose items were all announced; the
+    look-back is far longer than a round, so rounds lost for hours are made up."""
+    since = now - timedelta(hours=settings.REVIEW_NOTIFY_LOOKBACK_HOURS)
+    return WorkFilter(table=ReviewItem._meta.db_table, condition="status = %(open)s AND created_at > %(since)s",
+                      params={"open": ReviewItem.Status.OPEN.value, "since": since})

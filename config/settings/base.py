@@ -428,23 +428,51 @@ GOLD_RATE_IMPORT_OPTIONS = {
 }
 GOLD_RATE_IMPORT_MINUTES = env("GOLD_RATE_IMPORT_MINUTES", 10, int)
 
+# --- Background work proportional to activity (apps.core.shopwork, docs/background-work.md) ---
+# The outbox tick sweeps the shops marked dirty; the full check (beat, and a
+# worker whose broker connection came back) the shops the database shows with
+# unpublished events. Periodic jobs go to the shops a work filter finds work in
+# ("only": a name below), one query per SHOP_WORK_CHUNK schemas (each takes
+# about 3 locks per schema: keep it far below max_locks_per_transaction x max_connections).
+OUTBOX_FULL_CHECK_SECONDS = env("OUTBOX_FULL_CHECK_SECONDS", 300, int)
+SHOP_WORK_CHUNK = env("SHOP_WORK_CHUNK", 200, int)
+STOCK_RECONCILE_ACTIVE_MINUTES = env("STOCK_RECONCILE_ACTIVE_MINUTES", 120, int)
+REVIEW_NOTIFY_LOOKBACK_HOURS = env("REVIEW_NOTIFY_LOOKBACK_HOURS", 24, int)
+SHOP_WORK_FILTERS = {
+    "outbox_backlog": "apps.core.outbox.backlog_filter",
+    "stock_moved": "apps.inventory.reconciliation.stock_moved_filter",
+    "review_new": "apps.review.notifications.review_new_filter",
+    "sales_changed": "apps.reports.services.sales_changed_filter",
+}
+
 # Periodic jobs: beat sends each fan-out task once; it sends one task per
-# active shop, in the shop's schema, expiring before the next round.
+# active shop (with "only": per active shop with work), in the shop's schema,
+# expiring before the next round.
 CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {
-        "task": "core.fan_out",
+        "task": "core.outbox_dirty_sweep",
         "schedule": OUTBOX_SWEEP_SECONDS,
-        "kwargs": {"task_name": "core.outbox_sweep", "expires": OUTBOX_SWEEP_EXPIRES},
+        "kwargs": {"expires": OUTBOX_SWEEP_EXPIRES},
+    },
+    "outbox-full-check": {
+        "task": "core.fan_out",
+        "schedule": OUTBOX_FULL_CHECK_SECONDS,
+        "kwargs": {"task_name": "core.outbox_sweep", "expires": OUTBOX_SWEEP_EXPIRES, "only": "outbox_backlog"},
     },
     "stock-reconciliation": {
         "task": "core.fan_out",
         "schedule": crontab(minute=17),
-        "kwargs": {"task_name": "inventory.stock_reconcile", "expires": 3000},
+        "kwargs": {"task_name": "inventory.stock_reconcile", "expires": 3000, "only": "stock_moved"},
+    },
+    "stock-reconciliation-all": {
+        "task": "core.fan_out",
+        "schedule": crontab(hour=4, minute=47),
+        "kwargs": {"task_name": "inventory.stock_reconcile", "expires": 6 * 3600},
     },
     "review-notification": {
         "task": "core.fan_out",
         "schedule": REVIEW_NOTIFY_MINUTES * 60,
-        "kwargs": {"task_name": "review.notify", "expires": REVIEW_NOTIFY_MINUTES * 60},
+        "kwargs": {"task_name": "review.notify", "expires": REVIEW_NOTIFY_MINUTES * 60, "only": "review_new"},
     },
     "retention": {
         "task": "core.fan_out",
@@ -454,7 +482,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "daily-sales-rebuild": {
         "task": "core.fan_out",
         "schedule": crontab(hour=2, minute=11),
-        "kwargs": {"task_name": "reports.daily_sales_rebuild", "expires": 6 * 3600},
+        "kwargs": {"task_name": "reports.daily_sales_rebuild", "expires": 6 * 3600, "only": "sales_changed"},
     },
 }
 if GOLD_RATE_IMPORT_SOURCE:

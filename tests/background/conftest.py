@@ -244,4 +244,4 @@ def broker_queue():
 
     yield messages
     app.conf.task_default_queue = before
-    client.delete(*keys)
+    client.delete(*keys, f"outbox:dirty:{queue}")  # the queue's dirty marks (apps.core.shopwork)

@@ -34,15 +34,24 @@ def test_every_project_task_retries_with_backoff_and_jitter_then_dead_letters():
         assert type(task).on_failure.__qualname__ == "BackgroundTask.on_failure", task.name
 
 
-def test_beat_fans_every_periodic_job_out_over_the_shops():
+def test_beat_fans_every_periodic_job_out_over_the_shops_with_work():
     app.loader.import_default_modules()
     schedule = settings.CELERY_BEAT_SCHEDULE
-    assert set(schedule) >= {"outbox-sweep", "stock-reconciliation", "review-notification", "retention", "daily-sales-rebuild"}
-    for name, entry in schedule.items():
-        assert entry["task"] == "core.fan_out", name
-        assert entry["kwargs"]["task_name"] in app.tasks, name
-        assert entry["kwargs"]["expires"] > 0, name
+    assert set(schedule) >= {"outbox-sweep", "outbox-full-check", "stock-reconciliation", "stock-reconciliation-all",
+                             "review-notification", "retention", "daily-sales-rebuild"}
+    # The outbox tick sweeps the dirty shops; everything else is a fan-out,
+    # narrowed by a work filter that exists, or to every shop.
+    assert schedule["outbox-sweep"]["task"] == "core.outbox_dirty_sweep"
     assert schedule["outbox-sweep"]["schedule"] == settings.OUTBOX_SWEEP_SECONDS
+    for name, entry in schedule.items():
+        assert entry["task"] in app.tasks, name
+        assert entry["kwargs"]["expires"] > 0, name
+        if entry["task"] == "core.fan_out":
+            assert entry["kwargs"]["task_name"] in app.tasks, name
+            assert entry["kwargs"].get("only") in {None, *settings.SHOP_WORK_FILTERS}, name
+    assert schedule["outbox-full-check"]["kwargs"]["only"] == "outbox_backlog"
+    assert {name for name, entry in schedule.items() if entry["task"] == "core.fan_out" and not entry["kwargs"].get("only")} <= {
+        "retention", "stock-reconciliation-all", "gold-rate-import"}
 
 
 def _settings(code: str, **env) -> subprocess.CompletedProcess:
