@@ -1,7 +1,14 @@
 """Plain helpers shared by the tests (fixtures are in tests/conftest.py):
 the session's two shops, their staff, signed-in clients, error checks."""
+import os
+import signal
+import subprocess
+import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
 from django.db import connection
 from django.test import Client
@@ -10,6 +17,7 @@ from rest_framework.test import APIClient
 from apps.accounts.models import User
 from apps.core.errors import ApplicationError
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Zargar-test-pass-7"
 SHOPS = {
     "a": {"name": "Shop A", "domain": "shop-a.localhost", "owner": "owner@shop-a.test", "branch": "Bazaar"},
@@ -142,3 +150,30 @@ def shop_of_its_own(key: str, name: str):
     tenant = shop_create(name=name, domain=f"{key}.localhost", owner_email=f"owner@{key}.test", owner_password=PASSWORD).tenant
     connection.set_tenant(tenant)
     return tenant, User.objects.get(email=f"owner@{key}.test"), Branch.objects.get(name="Main"), category_create(name="Rings")
+
+
+@contextmanager
+def gunicorn_serving(*options: str, port: int, env: dict):
+    """A real gunicorn serving the project on 127.0.0.1:`port` (with these
+    command-line `options`) until the block ends; yields its URL once
+    /healthz answers."""
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), *options, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--no-control-socket", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if httpx.get(f"{url}/healthz", headers={"Host": "localhost"}, timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            threading.Event().wait(0.1)
+    else:
+        process.kill()
+        raise RuntimeError("gunicorn did not start")
+    try:
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)

@@ -1,20 +1,15 @@
 """Multiprocess mode under a real gunicorn with two worker processes
 (config/gunicorn.py): whichever worker answers /metrics, it reports the
 requests every worker served."""
-import os
-import signal
-import subprocess
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import child_env
+from tests.helpers import gunicorn_serving
 from tests.observability.conftest import TOKEN, samples, value
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 PORT = 6531  # this suite's own port range: 6530-6539
 
 
@@ -24,25 +19,10 @@ def gunicorn(django_db_setup, tmp_path):
     metrics_dir.mkdir()
     stale = metrics_dir / "histogram_99999.db"
     stale.write_bytes(b"left by a previous run")
-    process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-c", "config/gunicorn.py", "config.wsgi:application",
-         "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env=child_env(METRICS_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)), start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{PORT}"
-    for _ in range(150):
-        try:
-            if httpx.get(f"{url}/healthz", headers={"Host": "localhost"}, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            threading.Event().wait(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("gunicorn did not start")
-    assert not stale.exists()  # emptied when gunicorn started
-    yield url, metrics_dir
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(30)
+    env = child_env(METRICS_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    with gunicorn_serving("-c", "config/gunicorn.py", "--workers", "2", port=PORT, env=env) as url:
+        assert not stale.exists()  # emptied when gunicorn started
+        yield url, metrics_dir
 
 
 def test_every_scrape_reports_the_requests_of_all_workers(gunicorn):

@@ -5,15 +5,11 @@ reference terminal). Everything happens in a shop made for this module and
 dropped at its end.
 """
 import json
-import os
-import signal
 import socket
-import subprocess
 import threading
 import uuid
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -27,10 +23,9 @@ from apps.review.models import ReviewItem
 from apps.sales.models import Sale
 from pos_terminal.client import Terminal
 from tests.conftest import child_env, drop_shops_committed, in_shop, run_committed
-from tests.helpers import shop_of_its_own
+from tests.helpers import gunicorn_serving, shop_of_its_own
 from tests.vectors import PLAIN_RING
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.live_server
 
 
@@ -42,25 +37,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def gunicorn(django_db_setup):
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "3",
-         "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env=child_env(), start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if httpx.get(f"{url}/healthz", headers={"Host": "localhost"}, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            threading.Event().wait(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("gunicorn did not start")
-    yield url
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(30)
+    with gunicorn_serving("--workers", "3", port=_free_port(), env=child_env()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
