@@ -19,8 +19,8 @@ from apps.tenancy.blueprint import TEMPLATE_SCHEMA
 from apps.tenancy.models import LOW_STOCK_THRESHOLD_MAX, Domain, Tenant
 from apps.tenancy.upgrade_state import schema_state_copy
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
-_RESERVED_SCHEMAS = {"public", "information_schema", TEMPLATE_SCHEMA}
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+RESERVED_SCHEMAS = {"public", "information_schema", TEMPLATE_SCHEMA}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def template_schema_ensure() -> Tenant:
 
 def _schema_name_for(domain: str) -> str:
     base = re.sub(r"[^a-z0-9_]", "_", domain.split(".")[0].lower()).strip("_") or "shop"
-    if base[0].isdigit() or base.startswith("pg_") or base in _RESERVED_SCHEMAS:
+    if base[0].isdigit() or base.startswith("pg_") or base in RESERVED_SCHEMAS:
         base = f"shop_{base}"
     base = base[:50]
     candidate, n = base, 1
@@ -64,7 +64,7 @@ def _validate_new_shop(*, name: str, domain: str, owner_email: str, owner_passwo
     details = []
     if not name.strip():
         details.append({"field": "name", "code": "required", "message": "A shop name is required."})
-    if not _HOSTNAME.match(domain):
+    if not HOSTNAME.match(domain):
         details.append({"field": "domain", "code": "invalid", "message": f"'{domain}' is not a valid host name."})
     elif Domain.objects.filter(domain=domain).exists():
         raise ApplicationError("domain_taken", f"The domain {domain} already belongs to a shop.", status=409)

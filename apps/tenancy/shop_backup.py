@@ -35,12 +35,11 @@ from apps.core.errors import ApplicationError
 from apps.tenancy.blueprint import TEMPLATE_SCHEMA, migrations_applied
 from apps.tenancy.models import Domain, Tenant
 from apps.tenancy.schema_sql import dump_apply, schema_dump, schema_renamed
-from apps.tenancy.services import _HOSTNAME
+from apps.tenancy.services import HOSTNAME, RESERVED_SCHEMAS
 
 FORMAT = "zargar-shop-export"
 VERSION = 1
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_RESERVED = {"public", "information_schema", TEMPLATE_SCHEMA}
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def export_read(path: Path) -> ShopExport:
 
 
 def _check_target(schema: str, domains: list[str]) -> None:
-    if not _SCHEMA_NAME.match(schema) or schema.startswith("pg_") or schema in _RESERVED:
+    if not _SCHEMA_NAME.match(schema) or schema.startswith("pg_") or schema in RESERVED_SCHEMAS:
         raise ApplicationError("invalid_schema", f"'{schema}' cannot be a shop's schema name: use lower-case letters, "
                                                  "digits and _, not starting with a digit or pg_.")
     if Tenant.objects.filter(schema_name=schema).exists() or schema_exists(schema):
@@ -120,7 +119,7 @@ def _check_target(schema: str, domains: list[str]) -> None:
     if not domains:
         raise ApplicationError("invalid_domain", "A shop needs at least one domain (--domain).")
     for domain in domains:
-        if not _HOSTNAME.match(domain):
+        if not HOSTNAME.match(domain):
             raise ApplicationError("invalid_domain", f"'{domain}' is not a valid host name.")
     if len(set(domains)) != len(domains):
         raise ApplicationError("invalid_domain", "A domain is given twice.")
