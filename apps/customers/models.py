@@ -56,6 +56,9 @@ class Customer(models.Model):
     # a balance is one row read.
     points_balance = models.IntegerField(default=0, editable=False)
     lifetime_points = models.IntegerField(default=0, editable=False)
+    # Money the shop owes the customer, to spend at the counter: the sum of
+    # StoreCreditEntry.amount, kept here by apps.customers.credit.
+    credit_balance = models.DecimalField(max_digits=18, decimal_places=2, default=0, editable=False)
     # Deleted customers stay as tombstones so POS terminals learn of the deletion.
     is_deleted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -76,6 +79,9 @@ class Customer(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(lifetime_points__gte=0), name="customers_customer_lifetime_points_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_balance__gte=0), name="customers_customer_credit_balance_non_negative"
             ),
         ]
         indexes = [
@@ -133,3 +139,55 @@ class PointsEntry(models.Model):
 
     def __str__(self):
         return f"{self.points:+d} {self.reason} {self.reference}".strip()
+
+
+class StoreCreditEntry(models.Model):
+    """
+    One change to a customer's store credit (money); never edited or deleted.
+    Customer.credit_balance is the sum of `amount` over the customer's entries.
+    Written only by apps.customers.credit.store_credit_post.
+    """
+
+    class Reason(models.TextChoices):
+        REFUND = "refund", "Return refunded as credit"
+        TRADE_IN = "trade_in", "Old gold worth more than the purchase, kept as credit"
+        SPEND = "spend", "Paid at the counter"
+        ADJUST = "adjust", "Adjusted"
+        MERGE_IN = "merge_in", "Moved in from a merged customer"
+        MERGE_OUT = "merge_out", "Moved out to the kept customer"
+
+    CREDITS = ("refund", "trade_in", "merge_in")
+    DEBITS = ("spend", "merge_out")
+
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_entries")
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    reason = models.CharField(max_length=9, choices=Reason.choices)
+    reference = models.CharField(max_length=64, blank=True, help_text="What caused it: a sale, a return, a merge.")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "store credit entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(reason__in=["refund", "trade_in", "merge_in"], amount__gt=0)
+                    | models.Q(reason__in=["spend", "merge_out"], amount__lt=0)
+                    | (models.Q(reason="adjust") & ~models.Q(amount=0))
+                ),
+                name="customers_credit_sign_matches_reason",
+            ),
+            # A replayed sale, return or merge can never move credit twice.
+            models.UniqueConstraint(
+                fields=["reference", "reason"], condition=~models.Q(reference=""), name="customers_credit_reference_reason_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="customers_credit_customer_idx")]
+
+    def __str__(self):
+        return f"{self.amount:+} {self.reason} {self.reference}".strip()

@@ -31,6 +31,11 @@ class Tenant(TenantMixin):
         AE = "AE", "UAE (5% VAT)"
         FLAT = "FLAT", "Flat rate"
 
+    class AmountUnit(models.TextChoices):
+        """How an IRR shop's amounts are shown; they are always stored in rial."""
+        RIAL = "rial", "Rial"
+        TOMAN = "toman", "Toman (1/10 rial)"
+
     class RoundingMode(models.TextChoices):
         DOWN = "down", "Down"
         UP = "up", "Up"
@@ -70,6 +75,24 @@ class Tenant(TenantMixin):
     # (apps/accounts/mfa.py); cashiers may, but are never made to.
     mfa_required = models.BooleanField(default=False, help_text="Owners and managers must use two-step sign-in.")
 
+    # What a tax office wants on an invoice (issue 14): the shop's legal
+    # identity, printed on the invoice page and its PDF.
+    legal_name = models.CharField(max_length=200, blank=True, help_text="The registered name printed on invoices.")
+    address = models.CharField(max_length=400, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    postal_code = models.CharField(max_length=16, blank=True)
+    economic_code = models.CharField(max_length=20, blank=True, help_text="Economic (tax) code.")
+    national_id = models.CharField(max_length=20, blank=True, help_text="National ID of the business.")
+    # Display only: IRR amounts stored in rial may be shown in toman.
+    amount_unit = models.CharField(max_length=5, choices=AmountUnit.choices, default=AmountUnit.RIAL)
+    # The highest making charge an item may carry in percent mode; a typo
+    # of 500 % is refused at the form and in the API.
+    making_percent_max = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("100.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("999.99"))],
+        help_text="Highest making charge in percent of the gold value.",
+    )
+
     auto_create_schema = True
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
@@ -94,6 +117,8 @@ class Tenant(TenantMixin):
             models.CheckConstraint(condition=models.Q(rounding_increment__gte=0), name="tenant_rounding_increment_non_negative"),
             models.CheckConstraint(condition=models.Q(low_stock_threshold__lte=LOW_STOCK_THRESHOLD_MAX),
                                    name="tenant_low_stock_threshold_range"),
+            models.CheckConstraint(condition=models.Q(amount_unit__in=["rial", "toman"]), name="tenant_amount_unit_valid"),
+            models.CheckConstraint(condition=models.Q(making_percent_max__gte=0), name="tenant_making_percent_max_non_negative"),
         ]
 
     def __str__(self):

@@ -127,6 +127,7 @@ def shop_create(
 SHOP_SETTINGS = (
     "name", "currency", "language", "timezone", "tax_regime", "vat_percent", "profit_percent",
     "rounding_increment", "rounding_mode", "price_tolerance_percent", "low_stock_threshold", "mfa_required",
+    "legal_name", "address", "phone", "postal_code", "economic_code", "national_id", "amount_unit", "making_percent_max",
 )
 
 
@@ -233,3 +234,30 @@ def shop_language_set(*, shop: Tenant, actor, language: str) -> Tenant:
     language = language_check(language, allow_blank=False)
     _require_manage_shop(actor)
     return _setting_store(shop=shop, actor=actor, field="language", value=language)
+
+
+SHOP_PROFILE_FIELDS = ("legal_name", "address", "phone", "postal_code", "economic_code", "national_id",
+                       "amount_unit", "making_percent_max")
+
+
+@transaction.atomic
+def shop_profile_set(*, shop: Tenant, actor, **changes) -> Tenant:
+    """The shop's legal identity on invoices, how amounts are shown and the
+    making-charge limit, each checked with the model's own rules and audited
+    in the shop's schema as tenancy.shop_<field>_set. All or nothing."""
+    _require_manage_shop(actor)
+    unknown = sorted(set(changes) - set(SHOP_PROFILE_FIELDS))
+    if unknown:
+        raise ApplicationError("invalid_shop_setting", f"Not a shop setting: {', '.join(unknown)}.")
+    changes = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in changes.items()}
+    probe = Tenant.objects.get(pk=shop.pk)
+    for field, value in changes.items():
+        setattr(probe, field, value)
+    try:
+        probe.full_clean(exclude=[f.name for f in Tenant._meta.concrete_fields if f.name not in changes], validate_unique=False)
+    except ValidationError as exc:
+        details = [{"field": field, "code": "invalid", "message": m} for field, messages in exc.message_dict.items() for m in messages]
+        raise ApplicationError("invalid_shop", "; ".join(d["message"] for d in details), details=details) from exc
+    for field, value in changes.items():
+        _setting_store(shop=shop, actor=actor, field=field, value=value)
+    return shop

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
 from apps.tenancy.models import LOW_STOCK_THRESHOLD_MAX, Tenant
-from apps.tenancy.services import shop_language_set, shop_low_stock_threshold_set, shop_mfa_required_set
+from apps.tenancy.services import shop_language_set, shop_low_stock_threshold_set, shop_mfa_required_set, shop_profile_set
+from apps.ui.forms import AmountField
 from apps.ui.permissions import permission_required
 
 
@@ -33,6 +34,39 @@ class ShopSecurityForm(forms.Form):
     )
 
 
+class ShopInvoiceForm(forms.ModelForm):
+    """The shop's legal identity, printed on every invoice."""
+
+    class Meta:
+        model = Tenant
+        fields = ["legal_name", "address", "phone", "postal_code", "economic_code", "national_id"]
+        labels = {"legal_name": gettext_lazy("Legal name"), "address": gettext_lazy("Address"), "phone": gettext_lazy("Phone"),
+                  "postal_code": gettext_lazy("Postal code"), "economic_code": gettext_lazy("Economic code"),
+                  "national_id": gettext_lazy("National ID")}
+        help_texts = {"legal_name": gettext_lazy("As registered with the tax office; printed on invoices.")}
+
+
+class ShopPricesForm(forms.Form):
+    amount_unit = forms.ChoiceField(
+        choices=[("rial", gettext_lazy("Rial")), ("toman", gettext_lazy("Toman"))], label=gettext_lazy("Show amounts in"),
+        help_text=gettext_lazy("Amounts are always kept in rial; a toman is ten rial."),
+    )
+    making_percent_max = AmountField(places=2, whole_digits=3, label=gettext_lazy("Highest making charge (%)"),
+                                     help_text=gettext_lazy("An item's making charge in percent may not be higher."))
+
+
+def _profile_save(request, form) -> bool:
+    """Stores a profile form through the service; False (with the error on
+    the form) when the service refuses it."""
+    try:
+        shop_profile_set(shop=request.tenant, actor=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        for detail in exc.details or [{"field": None, "message": exc.message}]:
+            form.add_error(detail["field"] if detail.get("field") in form.fields else None, detail["message"])
+        return False
+    return True
+
+
 @permission_required("accounts.manage_shop")
 def shop_settings(request):
     shop = request.tenant
@@ -42,6 +76,13 @@ def shop_settings(request):
     form = ShopLanguageForm(posted if which == "" else None, initial={"language": shop.language})
     stock_form = ShopStockForm(posted if stock else None, initial={"low_stock_threshold": shop.low_stock_threshold})
     security_form = ShopSecurityForm(posted if security else None, initial={"mfa_required": shop.mfa_required})
+    invoice_form = ShopInvoiceForm(posted if which == "invoice" else None, instance=Tenant.objects.get(pk=shop.pk))
+    prices_form = ShopPricesForm(posted if which == "prices" else None,
+                                 initial={"amount_unit": shop.amount_unit, "making_percent_max": shop.making_percent_max})
+    for name, profile_form in (("invoice", invoice_form), ("prices", prices_form)):
+        if which == name and profile_form.is_valid() and _profile_save(request, profile_form):
+            messages.success(request, _("Settings saved."))
+            return redirect("ui:shop-settings")
     if security and security_form.is_valid():
         try:
             shop_mfa_required_set(shop=shop, actor=request.user, required=security_form.cleaned_data["mfa_required"])
@@ -68,4 +109,5 @@ def shop_settings(request):
             messages.success(request, _("Settings saved."))
             return redirect("ui:shop-settings")
     return render(request, "tenancy/shop_settings.html", {"form": form, "stock_form": stock_form, "security_form": security_form,
+                                                          "invoice_form": invoice_form, "prices_form": prices_form,
                                                           "shop": shop})
