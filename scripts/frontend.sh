@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The staff UI's build-time assets. Idempotent; called by scripts/bootstrap.sh.
 #  1. front-end packages from the npm registry (package.json), copied into
-#     static/vendor/ (git-ignored). Without npm the pages still work, as
-#     plain forms, and this says so.
+#     static/vendor/ (git-ignored). Node.js and npm are installed with apt
+#     where they are missing (as root); else this stops and says what to
+#     install: the counter is never silently served without its scripts.
 #  2. the Persian translations compiled (locale/*/LC_MESSAGES/django.mo).
 #  3. the font the PDF exports use (Debian's fonts-dejavu-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m[frontend]\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31m[frontend]\033[0m %s\n' "$*" >&2; exit 1; }
 apt_install() {
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing $* with apt"
@@ -21,6 +23,10 @@ apt_install() {
 
 # 1. npm packages -> static/vendor/
 VENDOR=static/vendor
+if ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm ||
+    die "npm (Node.js 18 or newer) is missing and could not be installed here: install it (Debian/Ubuntu: apt-get install nodejs npm) and run this again."
+fi
 if command -v npm >/dev/null 2>&1; then
   stamp=node_modules/.zargar-lock.sha
   wanted=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
@@ -31,15 +37,13 @@ if command -v npm >/dev/null 2>&1; then
     if "${install[@]}"; then
       mkdir -p node_modules && echo "$wanted" > "$stamp"
     else
-      say "npm could not install the front-end packages; the staff pages work as plain forms without them"
+      die "npm could not install the front-end packages (package.json) from the registry: check the network or the npm registry setting, and run this again."
     fi
   fi
   if [ -f node_modules/htmx.org/dist/htmx.min.js ]; then
     mkdir -p "$VENDOR"
     cp node_modules/htmx.org/dist/htmx.min.js "$VENDOR/htmx.min.js"
   fi
-else
-  say "npm not found: skipping front-end packages; the staff pages work as plain forms without them"
 fi
 
 # 2. translations
