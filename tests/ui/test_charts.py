@@ -30,10 +30,10 @@ def test_the_line_spans_the_plot_and_points_sit_by_time():
     chart = line_chart(series)
     ys = [dot.y for dot in chart.dots]
     assert min(ys) >= chart.top and max(ys) <= chart.bottom
-    assert max(ys) - min(ys) > (chart.bottom - chart.top) / 2  # not a flat line near the top
+    assert max(ys) - min(ys) > Decimal(chart.bottom - chart.top) / 2  # not a flat line near the top
     assert chart.dots[0].x == chart.left and chart.dots[-1].x == chart.right
     middle = chart.dots[len(series) // 2]
-    assert abs(middle.x - (chart.left + chart.right) / 2) < 20
+    assert abs(middle.x - Decimal(chart.left + chart.right) / 2) < 20
     assert len(chart.value_ticks) >= 4 and all(isinstance(t.at, Decimal) for t in chart.value_ticks)
 
 
