@@ -28,7 +28,10 @@ class NoteForm(_EntryForm):
 
 class StockCountForm(_EntryForm):
     new_quantity = WholeField(label=_("Counted quantity"), min_value=0, max_value=MAX_COUNT,
-                              widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+                              widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+                              # Django's own messages would show the bounds in Latin digits in Persian.
+                              error_messages={"min_value": _("Must not be negative."), "invalid": _("Enter a whole number."),
+                                              "max_value": _("More than a shop can count; check the number.")})
     note = _note(_("Note"))
 
 

@@ -59,6 +59,15 @@ def test_bad_counts_are_form_errors_and_change_nothing(as_manager, oversold):
     assert fresh(oversold).status == "open"
 
 
+def test_a_count_in_persian_digits_is_read_and_errors_are_persian(as_manager, manager, oversold):
+    manager.language = "fa"
+    manager.save(update_fields=["language"])
+    refused = text(as_manager.post(f"/review/{oversold.pk}/stock-count/", {"new_quantity": "-۲", "note": "شمارش"}))
+    assert "نباید منفی باشد." in refused and "0" not in refused.split('class="errors"')[1].split("</ul>")[0]
+    as_manager.post(f"/review/{oversold.pk}/stock-count/", {"new_quantity": "۳", "note": "شمارش"})
+    assert Item.objects.get(pk=oversold.item_id).quantity == 3
+
+
 def test_a_unique_piece_counted_above_one_is_refused_on_the_form(as_manager, shop, gold_rate):
     from tests.pos_sync.catalogue import ring
     from tests.pos_sync.conftest import enrol_device, pos_client
