@@ -12,6 +12,7 @@ from apps.pos_sync import views as pos_sync
 from apps.reports import views as reports
 from apps.review import views as review
 from apps.sales import counter_views as counter
+from apps.sales import review_views as review_fixes
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
 
@@ -67,6 +68,9 @@ urlpatterns = [
     # POS sync review queue and terminals
     path("review/", review.review_list, name="review-list"),
     path("review/<uuid:review_id>/resolve/", review.review_resolve, name="review-resolve"),
+    path("review/<uuid:review_id>/stock-count/", review_fixes.review_stock_count, name="review-stock-count"),
+    path("review/<uuid:review_id>/accept-price/", review_fixes.review_price_accept, name="review-price-accept"),
+    path("review/<uuid:review_id>/void-sale/", review_fixes.review_sale_void, name="review-sale-void"),
     path("terminals/", pos_sync.terminal_list_page, name="terminal-list"),
     path("terminals/<uuid:terminal_id>/code/", pos_sync.terminal_code, name="terminal-code"),
     path("terminals/<uuid:terminal_id>/revoke/", pos_sync.terminal_revoke, name="terminal-revoke"),

@@ -385,10 +385,8 @@ def stock_moves_apply(
     return {item_id: quantities.get(item_id) for item_id in ids}
 
 
-@transaction.atomic
-def stock_adjust(*, actor, item: Item, new_quantity: int, note: str) -> StockMovement | None:
-    """Sets the counted quantity; the difference goes to the ledger and the
-    audit log. Returns None when the count matches (nothing to write)."""
+def _checked_count(*, item: Item, new_quantity, note: str) -> tuple[int, str, Item]:
+    """A counted quantity and its note, checked; the item locked."""
     new_quantity = validation.whole_number(new_quantity, field="New quantity", code="invalid_quantity")
     if new_quantity < 0:
         raise ApplicationError("invalid_quantity", "A counted quantity cannot be negative.")
@@ -397,7 +395,14 @@ def stock_adjust(*, actor, item: Item, new_quantity: int, note: str) -> StockMov
     if locked.is_unique_piece and new_quantity > 1:
         # The piece's nature, not the number's form: a conflict with the item (409).
         raise ApplicationError("invalid_quantity", "A one-of-a-kind piece has quantity 0 or 1.", status=409)
+    return new_quantity, note, locked
 
+
+@transaction.atomic
+def stock_adjust(*, actor, item: Item, new_quantity: int, note: str) -> StockMovement | None:
+    """Sets the counted quantity; the difference goes to the ledger and the
+    audit log. Returns None when the count matches (nothing to write)."""
+    new_quantity, note, locked = _checked_count(item=item, new_quantity=new_quantity, note=note)
     before = locked.quantity
     if new_quantity == before:
         return None
@@ -406,6 +411,30 @@ def stock_adjust(*, actor, item: Item, new_quantity: int, note: str) -> StockMov
         actor=actor, action="inventory.stock_adjust", obj=locked,
         before={"quantity": before}, after={"quantity": new_quantity}, note=note,
     )
+    return movement
+
+
+@transaction.atomic
+def stock_count_correct(*, actor, item: Item, new_quantity: int, note: str) -> StockMovement | None:
+    """A count that also mends a ledger out of step with the quantity (what
+    reconciliation reports as drift): the ledger gets the difference from its
+    own sum, so afterwards quantity, ledger and count agree. Without drift it
+    is `stock_adjust`. Returns None when nothing had to change."""
+    new_quantity, note, locked = _checked_count(item=item, new_quantity=new_quantity, note=note)
+    before, ledger = locked.quantity, sum(locked.movements.values_list("quantity_delta", flat=True))
+    if ledger == before:
+        return stock_adjust(actor=actor, item=item, new_quantity=new_quantity, note=note)
+    movement = None
+    if new_quantity != ledger:
+        movement = StockMovement.objects.create(item=locked, quantity_delta=new_quantity - ledger, reason=Reason.ADJUSTMENT,
+                                                note=note, actor=_user_or_none(actor))
+    status = _status_after(item=locked, quantity=new_quantity)
+    Item.objects.filter(pk=locked.pk).update(quantity=new_quantity, status=status, updated_at=timezone.now())
+    locked.refresh_from_db(fields=["quantity", "status", "updated_at", "change_number"])
+    for name in ("quantity", "status", "updated_at", "change_number"):
+        setattr(item, name, getattr(locked, name))
+    audit_record(actor=actor, action="inventory.stock_count_correct", obj=locked,
+                 before={"quantity": before, "ledger_sum": ledger}, after={"quantity": new_quantity}, note=note)
     return movement
 
 

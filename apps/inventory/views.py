@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.branches.models import Branch
@@ -21,7 +20,7 @@ from apps.inventory.services import category_create, gold_rate_set, item_create,
 from apps.inventory.validation import HAND_SET_STATUSES
 from apps.ui import formatting
 from apps.ui.barcode import code128_svg
-from apps.ui.charts import chart
+from apps.ui.charts import line_chart
 from apps.ui.forms import AmountField, WholeField, form_error
 from apps.ui.labels import choices
 from apps.ui.permissions import forbidden, permission_required
@@ -232,13 +231,12 @@ def gold_rate_board(request):
     current = gold_rate_current()
     history = list(GoldRate.objects.select_related("set_by").prefetch_related("fineness_rates").order_by("-effective_at", "-created_at")[:60])
     series = [
-        (formatting.short_date(timezone.localdate(r.effective_at)), r.base_rate * 750 / r.base_fineness,
-         formatting.money(r.base_rate, shop.currency))
+        (r.effective_at, r.base_rate * 750 / r.base_fineness, formatting.money(r.base_rate * 750 / r.base_fineness, shop.currency))
         for r in reversed(history)
     ]
     context = {
         "form": form, "current": current, "history": history, "shop": shop,
-        "chart": chart(series) if len(series) > 1 else None,
+        "chart": line_chart(series) if len(series) > 1 else None,
         "rates": [(f, gold_rate_for_fineness(gold_rate=current, fineness=f)) for f in BOARD_FINENESSES] if current else [],
     }
     return render(request, "inventory/gold_rate.html", context)

@@ -10,10 +10,12 @@ from django.views.decorators.http import require_POST
 from apps.branches.models import Branch, Terminal
 from apps.branches.services import terminal_create
 from apps.core.errors import ApplicationError
+from apps.pos_sync.enrolment_card import enrolment_payload, shop_server_address
 from apps.pos_sync.selectors import terminal_list
 from apps.pos_sync.services import device_revoke, enrollment_code_issue
 from apps.ui.labels import error_text
 from apps.ui.permissions import permission_required
+from apps.ui.qr import qr_svg
 
 MANAGE = "accounts.manage_terminals"
 
@@ -43,7 +45,9 @@ def terminal_code(request, terminal_id):
     """Shows the code once: only its hash is stored."""
     terminal = get_object_or_404(Terminal.objects.select_related("branch"), pk=terminal_id)
     issued = enrollment_code_issue(terminal=terminal, actor=request.user)
-    response = render(request, "pos_sync/terminal_code.html", {"terminal": terminal, "issued": issued})
+    server = shop_server_address(request)
+    qr = qr_svg(enrolment_payload(server=server, code=issued.code), label=_("QR code of the server address and the enrolment code"))
+    response = render(request, "pos_sync/terminal_code.html", {"terminal": terminal, "issued": issued, "server": server, "qr": qr})
     response["Cache-Control"] = "no-store"
     return response
 

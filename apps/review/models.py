@@ -29,6 +29,14 @@ class ReviewItem(models.Model):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
 
+    class Resolution(models.TextChoices):
+        """What the manager did: wrote a note, or fixed the cause (the fixes
+        live above review, in apps.sales.review_fixes)."""
+        NOTE = "note", "Note"
+        STOCK_COUNTED = "stock_counted", "Stock counted"
+        PRICE_ACCEPTED = "price_accepted", "Price accepted"
+        SALE_VOIDED = "sale_voided", "Sale voided"
+
     id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -42,6 +50,7 @@ class ReviewItem(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     resolution_note = models.TextField(blank=True)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True, default="")
 
     class Meta:
         # Kept from when the model lived in pos_sync: shops are cloned from a

@@ -26,29 +26,53 @@ def review_open_many(*, items: list[ReviewItem]) -> list[ReviewItem]:
     return ReviewItem.objects.bulk_create(items)
 
 
-@transaction.atomic
-def review_resolve(*, item: ReviewItem, actor, note: str) -> ReviewItem:
-    """Closes a review-queue entry with the manager's note (what was done
-    about the conflict or the rejected operation); audited, done once."""
-    if actor is None or not actor.has_perm(RESOLVE_PERMISSION):
-        raise ApplicationError("permission_denied", "You are not allowed to resolve the review queue.", status=403)
+def _note(note: str, *, required: bool) -> str:
     note = (note or "").strip()
-    if not note:
+    if required and not note:
         raise ApplicationError("note_required", "Say how it was resolved.",
                                details=[{"field": "note", "code": "required", "message": "Required."}])
     if len(note) > NOTE_MAX_LENGTH:
         raise ApplicationError("note_too_long", f"Say how it was resolved in at most {NOTE_MAX_LENGTH} characters.",
                                details=[{"field": "note", "code": "max_length", "message": "Too long."}])
+    return note
+
+
+def _check_actor(actor) -> None:
+    if actor is None or not actor.has_perm(RESOLVE_PERMISSION):
+        raise ApplicationError("permission_denied", "You are not allowed to resolve the review queue.", status=403)
+
+
+def review_lock_open(*, item: ReviewItem, actor) -> ReviewItem:
+    """The entry locked for a fix, refused if the actor may not resolve it or
+    it is already resolved: a fix (apps.sales.review_fixes) takes this lock
+    first, so two managers fixing the same entry do the fix once."""
+    _check_actor(actor)
     locked = ReviewItem.objects.select_for_update().get(pk=item.pk)
     if locked.status == ReviewItem.Status.RESOLVED:
         raise ApplicationError("review_already_resolved", "This entry has already been resolved.", status=409)
-    locked.status, locked.resolved_at, locked.resolved_by, locked.resolution_note = (
-        ReviewItem.Status.RESOLVED, timezone.now(), actor, note,
+    return locked
+
+
+@transaction.atomic
+def review_resolve(*, item: ReviewItem, actor, note: str, resolution: str = ReviewItem.Resolution.NOTE,
+                   facts: dict | None = None) -> ReviewItem:
+    """Closes a review-queue entry: with the manager's note (what was done
+    about the conflict or the rejected operation), or after a fix of its
+    cause (`resolution` says which; the note is then optional and `facts`,
+    what the fix changed, go to the audit record); audited, done once."""
+    _check_actor(actor)
+    note = _note(note, required=resolution == ReviewItem.Resolution.NOTE)
+    if resolution not in ReviewItem.Resolution.values:
+        raise ApplicationError("invalid_resolution", f"Resolution must be one of {', '.join(ReviewItem.Resolution.values)}.")
+    locked = review_lock_open(item=item, actor=actor)
+    locked.status, locked.resolved_at, locked.resolved_by, locked.resolution_note, locked.resolution = (
+        ReviewItem.Status.RESOLVED, timezone.now(), actor, note, resolution,
     )
-    locked.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
+    fields = ["status", "resolved_at", "resolved_by", "resolution_note", "resolution"]
+    locked.save(update_fields=fields)
     # The action keeps the name it had in pos_sync, so the audit trail reads as one.
     audit_record(actor=actor, action="pos_sync.review_resolve", obj=locked, before={"status": ReviewItem.Status.OPEN},
-                 after={"status": locked.status}, note=note)
-    for name in ("status", "resolved_at", "resolved_by", "resolution_note"):
+                 after={"status": locked.status, "resolution": resolution, **(facts or {})}, note=note)
+    for name in fields:
         setattr(item, name, getattr(locked, name))
     return locked

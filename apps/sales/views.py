@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from apps.branches.selectors import branch_list
 from apps.core.errors import ApplicationError
 from apps.sales.models import SaleStatus
-from apps.sales.reversals import sale_void
+from apps.sales.reversals import REASON_MAX_LENGTH, sale_void
 from apps.sales.selectors import sale_get, sale_list
 from apps.ui import formatting
-from apps.ui.labels import choices, error_text, label
+from apps.ui.labels import ERRORS, choices, error_text, label
 from apps.ui.pdf import Table, document_pdf
 from apps.ui.permissions import permission_required
 from apps.ui.words import amount_in_words
@@ -63,8 +63,23 @@ def sale_invoice(request, sale_id):
 @require_POST
 @permission_required("accounts.void_sale")
 def sale_void_page(request, sale_id):
-    """Voids the invoice (its pieces go back to stock) with the reason given."""
+    """Voids the invoice (its pieces go back to stock) with the reason given,
+    in two steps: the invoice's form asks for the reason and shows what a
+    void does (nothing changes yet); only the confirmation's own form, which
+    says `confirm=yes`, voids."""
     sale = _sale(sale_id)
+    reason = " ".join(request.POST.get("reason", "").split())
+    if request.POST.get("confirm") != "yes" or not reason:
+        if sale.status != SaleStatus.COMPLETED:
+            messages.error(request, ERRORS["sale_already_voided" if sale.status == SaleStatus.VOIDED else "sale_has_returns"])
+        elif not reason:
+            messages.error(request, ERRORS["reason_required"])
+        elif len(reason) > REASON_MAX_LENGTH:
+            messages.error(request, _("Say why in at most %(count)s characters.") % {"count": REASON_MAX_LENGTH})
+        else:
+            pieces = sum(line.quantity for line in sale.lines.all())
+            return render(request, "sales/void_confirm.html", {"sale": sale, "reason": reason, "pieces": pieces})
+        return redirect("ui:sale-invoice", sale_id=sale.pk)
     try:
         sale_void(actor=request.user, sale=sale, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:

@@ -15,8 +15,11 @@ LABELS = {
                     "partially_returned": _("Partially returned")},
     "sale_source": {"web": _("Counter"), "offline": _("POS (offline)"), "api": _("API")},
     "review_kind": {"oversold": _("Oversold"), "price_mismatch": _("Price mismatch"), "stale": _("Stale"),
-                    "unknown_customer": _("Unknown customer"), "rejected": _("Rejected operation")},
+                    "unknown_customer": _("Unknown customer"), "rejected": _("Rejected operation"),
+                    "stock_drift": _("Stock differs from its ledger"), "points_unreversed": _("Points could not be taken back")},
     "review_status": {"open": _("Open"), "resolved": _("Resolved")},
+    "review_resolution": {"note": _("Resolved with a note"), "stock_counted": _("Stock counted"),
+                          "price_accepted": _("Price accepted"), "sale_voided": _("Sale voided")},
     "tier": {"bronze": _("Bronze"), "silver": _("Silver"), "gold": _("Gold"), "platinum": _("Platinum")},
     "points": {"earn": _("Earned"), "redeem": _("Redeemed"), "reverse": _("Earning reversed"), "adjust": _("Adjusted")},
     "role": {"owner": _("Owner"), "manager": _("Manager"), "cashier": _("Cashier")},
@@ -59,6 +62,10 @@ ERRORS = {
     "reason_required": _("Say why."),
     "sale_already_voided": _("This invoice is already voided."),
     "sale_has_returns": _("This invoice has returns; return the rest instead of voiding."),
+    "note_required": _("Say how it was resolved."),
+    "review_already_resolved": _("This entry has already been resolved."),
+    "review_fix_not_applicable": _("This entry cannot be resolved that way."),
+    "invalid_quantity": _("The quantity is not valid."),
 }
 
 

@@ -408,6 +408,9 @@ RETENTION_STEPS = ["apps.pos_sync.retention.operations_retention"]
 # than the settle time wait for the next round (their push may still commit).
 REVIEW_NOTIFY_MINUTES = env("REVIEW_NOTIFY_MINUTES", 15, int)
 REVIEW_NOTIFY_SETTLE_SECONDS = env("REVIEW_NOTIFY_SETTLE_SECONDS", 120, int)
+# The fixes the review page offers come from above review (it imports no
+# sales or inventory code): a callable (entry, user) -> the fixes that apply.
+REVIEW_FIXES = "apps.sales.review_fixes.review_fixes"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Zargar <no-reply@zargar.local>")
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

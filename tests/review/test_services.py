@@ -89,7 +89,7 @@ def test_a_resolution_needs_a_note_is_audited_and_updates_the_callers_object(con
     assert conflict.resolution_note == "Customer paid the difference."
     [entry] = AuditEntry.objects.filter(object_id=str(conflict.pk))
     assert (entry.action, entry.actor, entry.note) == ("pos_sync.review_resolve", manager, "Customer paid the difference.")
-    assert (entry.before, entry.after) == ({"status": "open"}, {"status": "resolved"})
+    assert (entry.before, entry.after) == ({"status": "open"}, {"status": "resolved", "resolution": "note"})
     with pytest.raises(ApplicationError) as again:
         review_resolve(item=conflict, actor=manager, note="again")
     assert again.value.status == 409

@@ -7,7 +7,7 @@ def test_the_queue_lists_open_items_and_resolves_them_with_a_note(as_manager, co
     page = text(as_manager.get("/review/"))
     assert f'id="review-{conflict.pk}"' in page and "Price mismatch" in page
     refused = as_manager.post(f"/review/{conflict.pk}/resolve/", {"note": "  "})
-    assert refused.status_code == 302
+    assert refused.status_code == 400 and f'id="note-{conflict.pk}" open' in text(refused)
     conflict.refresh_from_db()
     assert conflict.status == "open"
     as_manager.post(f"/review/{conflict.pk}/resolve/", {"note": "Customer paid the difference."})
@@ -26,7 +26,7 @@ def test_the_queue_filters_by_kind(as_manager, conflict):
 def test_resolving_twice_on_the_page_says_so_and_changes_nothing(as_manager, conflict):
     as_manager.post(f"/review/{conflict.pk}/resolve/", {"note": "checked"})
     again = as_manager.post(f"/review/{conflict.pk}/resolve/", {"note": "again"}, follow=True)
-    assert again.status_code == 200 and "already been resolved" in text(again)
+    assert again.status_code == 200 and "already been resolved" in text(again)  # said at the top of the queue
     assert ReviewItem.objects.get(pk=conflict.pk).resolution_note == "checked"
 
 

@@ -222,7 +222,11 @@ def test_a_manager_voids_an_invoice_with_a_reason_and_its_pieces_go_back(as_cash
     sale.refresh_from_db()
     assert sale.status == "completed"
 
-    done = as_manager.post(void, {"reason": "wrong customer"}, follow=True)
+    # The reason alone asks for confirmation; nothing changes yet (tests/ui/test_void_confirm.py).
+    asked = as_manager.post(void, {"reason": "wrong customer"})
+    assert asked.status_code == 200 and 'id="void-confirm"' in text(asked)
+    assert Sale.objects.get(pk=sale.pk).status == "completed"
+    done = as_manager.post(void, {"reason": "wrong customer", "confirm": "yes"}, follow=True)
     page = text(done)
     assert "is voided; its pieces are back in stock" in page and "wrong customer" in page
     assert 'id="void-form"' not in page
