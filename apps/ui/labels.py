@@ -19,6 +19,8 @@ LABELS = {
     "review_status": {"open": _("Open"), "resolved": _("Resolved")},
     "tier": {"bronze": _("Bronze"), "silver": _("Silver"), "gold": _("Gold"), "platinum": _("Platinum")},
     "points": {"earn": _("Earned"), "redeem": _("Redeemed"), "reverse": _("Earning reversed"), "adjust": _("Adjusted")},
+    "credit": {"refund": _("Return refunded as credit"), "trade_in": _("Old gold over the purchase"), "spend": _("Paid at the counter"),
+               "adjust": _("Adjusted"), "merge_in": _("Moved in from a merged customer"), "merge_out": _("Moved to the kept customer")},
     "role": {"owner": _("Owner"), "manager": _("Manager"), "cashier": _("Cashier")},
 }
 
