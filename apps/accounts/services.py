@@ -219,6 +219,9 @@ def staff_password_reset(*, actor, user: User, password: str | None = None) -> U
     user follows a new one-time link. Either way the old password, the
     user's sessions and API tokens stop working. Audited (never the password)."""
     _require_staff_manager(actor, roles=(user.role,))
+    if user.pk == actor.pk:
+        raise ApplicationError("reset_self", "Change your own password on your own page: it asks for the current one.",
+                               status=409)
     if password is not None:
         _password_check(password, user)
     user_password_set(user=user, password=password)

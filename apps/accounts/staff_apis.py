@@ -3,7 +3,7 @@ same permission (accounts.manage_staff) and the same limits (a manager
 never makes or changes an owner; nobody deactivates themselves or the last
 active owner). Users are deactivated, never deleted."""
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -15,6 +15,11 @@ from apps.core.fields import Text
 from apps.core.schema import ERROR_RESPONSES
 
 MANAGE = require("accounts.manage_staff")
+
+
+@extend_schema_field({"type": "string", "format": "email", "maxLength": 254})
+class EmailText(Text):
+    """An e-mail address; the service checks it (invalid_email) as the Staff page does."""
 
 
 class StaffSerializer(serializers.ModelSerializer):
@@ -48,7 +53,7 @@ class StaffListCreateApi(ApiView):
     pagination_class = Pagination
 
     class InputSerializer(serializers.Serializer):
-        email = Text(max_length=254)
+        email = EmailText(max_length=254)
         full_name = Text(max_length=150, required=False, allow_blank=True, default="")
         role = serializers.ChoiceField(choices=Role.choices)
         password = Text(max_length=128, required=False, trim_whitespace=False,
@@ -83,7 +88,7 @@ class StaffDetailApi(ApiView):
     permission_classes = [MANAGE]
 
     class InputSerializer(serializers.Serializer):
-        email = Text(max_length=254, required=False)
+        email = EmailText(max_length=254, required=False)
         full_name = Text(max_length=150, required=False, allow_blank=True)
         role = serializers.ChoiceField(choices=Role.choices, required=False)
         is_active = serializers.BooleanField(required=False)

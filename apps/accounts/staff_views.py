@@ -36,6 +36,7 @@ ERRORS = {
     "role_above_yours": _("Only an owner may give, change or take away the owner role."),
     "last_owner": _("The shop's last active owner cannot be deactivated or given another role."),
     "deactivate_self": _("You cannot deactivate yourself."),
+    "reset_self": _("Change your own password on your own page: it asks for the current one."),
     "email_taken": _("Another user already has this e-mail."),
     "permission_denied": _("You are not allowed to do this."),
 }

@@ -152,3 +152,8 @@ def test_deactivating_blacklists_the_users_refresh_tokens(owner, cashier):
     assert OutstandingToken.objects.filter(user=cashier, blacklistedtoken__isnull=True).count() == 0
     assert OutstandingToken.objects.filter(user=cashier).count() == 2
     assert tokens_revoke(user=cashier) == 0
+
+
+def test_nobody_resets_their_own_password_here(owner):
+    assert_error("reset_self", staff_password_reset, actor=owner, user=owner, password=NEW)
+    assert fresh(owner).check_password(PASSWORD)

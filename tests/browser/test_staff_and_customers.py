@@ -41,7 +41,7 @@ def log_out(page):
     page.wait_for_url("**/accounts/login/**")
 
 
-def test_a_manager_adds_a_cashier_with_an_initial_password_in_english(page, db):
+def test_a_manager_adds_a_cashier_with_an_initial_password_in_english(page):
     log_in(page, "manager@browser.test")
     assert page.locator("html").get_attribute("lang") == "en"
     page.locator("header nav a[href='/staff/']").click()
@@ -66,7 +66,7 @@ def test_a_manager_adds_a_cashier_with_an_initial_password_in_english(page, db):
     expect(page.locator("header nav a[href='/staff/']")).to_have_count(0)
 
 
-def test_the_owner_adds_a_cashier_with_a_one_time_link_in_persian(page, db):
+def test_the_owner_adds_a_cashier_with_a_one_time_link_in_persian(page):
     log_in(page, "owner@browser.test")
     assert page.locator("html").get_attribute("lang") == "fa"
     page.goto("/staff/new/")
@@ -98,7 +98,7 @@ def test_the_owner_adds_a_cashier_with_a_one_time_link_in_persian(page, db):
 
 
 @pytest.mark.parametrize("language", ["fa", "en"])
-def test_merging_a_duplicate_customer(page, db, language):
+def test_merging_a_duplicate_customer(page, language):
     def make():
         from apps.accounts.models import User
         from apps.customers.credit import store_credit_post
