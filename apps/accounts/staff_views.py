@@ -76,7 +76,7 @@ class StaffNewForm(StaffForm):
 
 
 class PasswordResetForm(forms.Form):
-    how = forms.ChoiceField(label=_("New password"), choices=HOW, initial="link", widget=forms.RadioSelect)
+    how = forms.ChoiceField(label=_("Password"), choices=HOW, initial="link", widget=forms.RadioSelect)
     password = forms.CharField(label=_("New password"), required=False, max_length=128, strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "dir": "ltr"}))
 

@@ -56,11 +56,11 @@ def customer_ledgers_merge(*, kept: Customer, dropped: Customer, actor) -> dict:
     credit = dropped.credit_balance
     if credit > 0:
         reference = merge_reference(dropped.pk)
-        note = f"merged into {kept.pk}"
+        # The other side, by name and phone (the reason says which way): shown as is in either language.
         store_credit_post(customer=dropped, amount=-credit, reason=StoreCreditEntry.Reason.MERGE_OUT, reference=reference,
-                          actor=actor, note=note)
+                          actor=actor, note=f"{kept.full_name} ({kept.phone})")
         store_credit_post(customer=kept, amount=credit, reason=StoreCreditEntry.Reason.MERGE_IN, reference=reference,
-                          actor=actor, note=f"from {dropped.full_name} ({dropped.phone})")
+                          actor=actor, note=f"{dropped.full_name} ({dropped.phone})")
     kept.refresh_from_db()
     dropped.refresh_from_db()
     return {"points_entries": entries, "points": points, "lifetime_points": lifetime, "credit": credit}

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DOMAIN, log_in, needs_chromium, shot
-from tests.conftest import PASSWORD, run_committed
+from tests.conftest import run_committed
 
 pytestmark = [needs_chromium]
 NEW = "Zargar-browser-new-5"
