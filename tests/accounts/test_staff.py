@@ -157,3 +157,9 @@ def test_deactivating_blacklists_the_users_refresh_tokens(owner, cashier):
 def test_nobody_resets_their_own_password_here(owner):
     assert_error("reset_self", staff_password_reset, actor=owner, user=owner, password=NEW)
     assert fresh(owner).check_password(PASSWORD)
+
+
+def test_a_manager_cannot_clear_an_owners_two_step_sign_in(owner, manager):
+    from apps.accounts.mfa import mfa_reset
+
+    assert_error("role_above_yours", mfa_reset, user=owner, actor=manager)

@@ -82,6 +82,8 @@ def test_the_owner_adds_a_cashier_with_a_one_time_link_in_persian(page):
     shots(page, "staff-list-fa")
     page.reload()
     expect(page.locator("#new-link-url")).to_have_count(0)  # shown once
+    page.locator("#staff tr", has_text="cashier-fa@browser.test").locator("a").first.click()
+    shots(page, "staff-detail-fa")
     log_out(page)
 
     path = "/" + link.split("/", 3)[3]  # the link names the shop's host; the test server's port differs
