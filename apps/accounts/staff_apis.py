@@ -22,6 +22,15 @@ class EmailText(Text):
     """An e-mail address; the service checks it (invalid_email) as the Staff page does."""
 
 
+@extend_schema_field({"type": "string", "minLength": 8, "maxLength": 128, "pattern": "[^0-9]"})
+class PasswordText(Text):
+    """At least 8 characters, not all digits, and not a common password nor
+    like the user's e-mail or name (Django's validators: 400 weak_password)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=8, max_length=128, trim_whitespace=False, **kwargs)
+
+
 class StaffSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
@@ -56,8 +65,7 @@ class StaffListCreateApi(ApiView):
         email = EmailText(max_length=254)
         full_name = Text(max_length=150, required=False, allow_blank=True, default="")
         role = serializers.ChoiceField(choices=Role.choices)
-        password = Text(max_length=128, required=False, trim_whitespace=False,
-                        help_text="An initial password, held to the password rules; leave it out for a one-time link.")
+        password = PasswordText(required=False, help_text="An initial password, held to the password rules; leave it out for a one-time link.")
 
     @extend_schema(tags=["staff"], responses={200: StaffSerializer(many=True), **ERROR_RESPONSES})
     def get(self, request):
@@ -119,7 +127,7 @@ class StaffPasswordApi(ApiView):
     permission_classes = [MANAGE]
 
     class InputSerializer(serializers.Serializer):
-        password = Text(max_length=128, required=False, trim_whitespace=False)
+        password = PasswordText(required=False, help_text="The new password; leave it out for a one-time link.")
 
     @extend_schema(tags=["staff"], request=InputSerializer, responses={200: PasswordLinkSerializer, **ERROR_RESPONSES})
     def post(self, request, user_id):

@@ -108,8 +108,10 @@ def test_the_api_lists_creates_updates_and_deactivates(shop_a):
     assert changed.status_code == 200 and changed.json()["role"] == "manager"
     gone = owner.delete(f"/api/v1/staff/{body['id']}/")
     assert gone.status_code == 200 and gone.json()["is_active"] is False
-    weak = owner.post("/api/v1/staff/", {"email": "api3@shop-a.test", "role": "cashier", "password": "123"}, format="json")
+    weak = owner.post("/api/v1/staff/", {"email": "api3@shop-a.test", "role": "cashier", "password": "12345678901"}, format="json")
     assert weak.status_code == 400 and weak.json()["error"]["code"] == "weak_password"
+    short = owner.post("/api/v1/staff/", {"email": "api3@shop-a.test", "role": "cashier", "password": "x1"}, format="json")
+    assert short.status_code == 400
 
 
 def test_the_api_keeps_the_same_limits(shop_a):
