@@ -5,6 +5,7 @@ others; the namespace stays "ui" (templates reverse "ui:<name>")."""
 from django.urls import path
 
 from apps.accounts import mfa_views as mfa
+from apps.accounts import staff_views as staff
 from apps.accounts import views as accounts
 from apps.customers import views as customers
 from apps.inventory import views as inventory
@@ -12,6 +13,7 @@ from apps.pos_sync import views as pos_sync
 from apps.reports import views as reports
 from apps.review import views as review
 from apps.sales import counter_views as counter
+from apps.sales import customer_merge_views as customer_merge
 from apps.sales import review_views as review_fixes
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
@@ -30,7 +32,14 @@ urlpatterns = [
     path("accounts/mfa/disable/", mfa.mfa_disable, name="mfa-disable"),
     path("accounts/mfa/recovery-codes/", mfa.mfa_recovery_renew, name="mfa-recovery-renew"),
     path("accounts/mfa/staff/", mfa.staff_mfa, name="staff-mfa"),
+    path("accounts/set-password/<uidb64>/<token>/", staff.SetPasswordByLinkView.as_view(), name="password-link"),
     path("settings/", tenancy.shop_settings, name="shop-settings"),
+    # staff
+    path("staff/", staff.staff_page, name="staff-list"),
+    path("staff/new/", staff.staff_new, name="staff-create"),
+    path("staff/<int:user_id>/", staff.staff_detail, name="staff-detail"),
+    path("staff/<int:user_id>/password/", staff.staff_password, name="staff-password"),
+    path("staff/<int:user_id>/active/", staff.staff_active, name="staff-active"),
     # inventory and the gold rate board
     path("inventory/", inventory.item_list, name="item-list"),
     path("inventory/new/", inventory.item_new, name="item-create"),
@@ -42,6 +51,9 @@ urlpatterns = [
     path("customers/", customers.customer_list, name="customer-list"),
     path("customers/new/", customers.customer_new, name="customer-create"),
     path("customers/<uuid:customer_id>/", customers.customer_detail, name="customer-detail"),
+    path("customers/<uuid:customer_id>/edit/", customers.customer_edit, name="customer-edit"),
+    path("customers/<uuid:customer_id>/deactivate/", customers.customer_deactivate_page, name="customer-deactivate"),
+    path("customers/<uuid:customer_id>/merge/", customer_merge.customer_merge_page, name="customer-merge"),
     # the counter
     path("pos/", counter.pos, name="pos"),
     path("pos/scan/", counter.pos_scan, name="pos-scan"),

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.accounts.models import MfaDevice, RecoveryCode, User
 from apps.accounts.roles import MFA_REQUIRED_ROLES
+from apps.accounts.services import role_within
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_record
 
@@ -198,6 +199,8 @@ def mfa_reset(*, user: User, actor: User) -> None:
     the user enrols again at the next login if the shop requires it."""
     if not actor.has_perm("accounts.manage_staff"):
         raise ApplicationError("permission_denied", "You may not manage staff.", status=403)
+    if user.role and not role_within(actor=actor, role=user.role):
+        raise ApplicationError("role_above_yours", "Only an owner may clear an owner's two-step sign-in.", status=403)
     if actor.pk == user.pk:
         raise ApplicationError("mfa_reset_self", "Turn your own two-step sign-in off with a code instead.")
     if not mfa_enabled(user):

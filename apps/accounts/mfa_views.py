@@ -180,6 +180,7 @@ def staff_mfa(request):
             messages.error(request, {
                 "mfa_reset_self": _("Turn your own two-step sign-in off with a code on your own page."),
                 "mfa_not_enabled": _("This user has no two-step sign-in."),
+                "role_above_yours": _("Only an owner may clear an owner's two-step sign-in."),
             }.get(exc.code, exc.message))
         else:
             messages.success(request, _("Two-step sign-in of %(email)s was cleared.") % {"email": target.email})

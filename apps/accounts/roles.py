@@ -14,8 +14,11 @@ MANAGER_PERMISSIONS = CASHIER_PERMISSIONS | {
     "manage_terminals",
     "resolve_review",
     "view_reports",
+    # Within their own permissions: a manager never makes or changes an
+    # owner (apps.accounts.services.role_within).
+    "manage_staff",
 }
-OWNER_PERMISSIONS = MANAGER_PERMISSIONS | {"manage_staff", "manage_shop"}
+OWNER_PERMISSIONS = MANAGER_PERMISSIONS | {"manage_shop"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CASHIER: CASHIER_PERMISSIONS,

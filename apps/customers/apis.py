@@ -12,6 +12,7 @@ from apps.core.api import ApiView, Pagination, QueryFilters, require_to_write
 from apps.core.fields import Text
 from apps.core.schema import ERROR_RESPONSES
 from apps.customers import selectors
+from apps.customers.merging import customer_deactivate
 from apps.customers.models import Customer, PointsEntry
 from apps.customers.services import customer_create, customer_update
 
@@ -89,7 +90,8 @@ class CustomerListCreateApi(ApiView):
 
 class CustomerDetailApi(ApiView):
     """One customer; PATCH changes the fields sent (points are not fields:
-    they move with sales)."""
+    they move with sales); DELETE deactivates (a tombstone the terminals
+    learn of; refused, 409 customer_has_credit, while store credit is left)."""
 
     permission_classes = [require_to_write("accounts.manage_customers")]
 
@@ -103,8 +105,13 @@ class CustomerDetailApi(ApiView):
         data = CustomerInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         if data.validated_data:
-            customer_update(customer=customer, **data.validated_data)
+            customer_update(customer=customer, actor=request.user, **data.validated_data)
         return Response(CustomerSerializer(selectors.customer_get(customer_id=customer.pk)).data)
+
+    @extend_schema(tags=["customers"], responses={204: None, **ERROR_RESPONSES})
+    def delete(self, request, customer_id):
+        customer_deactivate(customer=selectors.customer_get(customer_id=customer_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CustomerPointsApi(ApiView):

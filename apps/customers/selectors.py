@@ -5,7 +5,7 @@ import uuid
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from apps.core.errors import ApplicationError
-from apps.customers.models import Customer, PointsEntry
+from apps.customers.models import Customer, PointsEntry, StoreCreditEntry
 from apps.customers.text import normalize_digits, normalize_search_text
 
 # A query made only of these is (part of) a phone number, not a name.
@@ -72,3 +72,8 @@ def customer_get(*, customer_id, include_deleted: bool = False) -> Customer:
 def customer_points_history(*, customer: Customer) -> QuerySet[PointsEntry]:
     """Newest first."""
     return PointsEntry.objects.filter(customer=customer).select_related("actor").order_by("-created_at", "-id")
+
+
+def customer_credit_history(*, customer: Customer) -> QuerySet[StoreCreditEntry]:
+    """Newest first."""
+    return StoreCreditEntry.objects.filter(customer=customer).select_related("actor").order_by("-created_at", "-id")

@@ -72,9 +72,10 @@ def customer_create(
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, **fields) -> Customer:
-    """Changes the customer's own details. Points and balances are not
-    fields here: they move only through the points services."""
+def customer_update(*, customer: Customer, actor=None, **fields) -> Customer:
+    """Changes the customer's own details (audited when a member of staff,
+    `actor`, does it). Points and balances are not fields here: they move
+    only through the points services."""
     unknown = set(fields) - _UPDATABLE
     if unknown:
         names = ", ".join(sorted(unknown))
@@ -90,6 +91,7 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
     if "tier" in fields and not isinstance(fields["tier"], LoyaltyTier):
         fields["tier"] = _tier_by_code(fields["tier"])
 
+    before = {name: getattr(customer, name) for name in fields if name != "name_search"}
     for name, value in fields.items():
         setattr(customer, name, value)
     update_fields = [*fields, "updated_at"]
@@ -97,6 +99,11 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
         customer, phone=customer.phone, save=lambda: customer.save(update_fields=update_fields)
     )
     customer.refresh_from_db(fields=["change_number"])
+    if actor is not None:
+        after = {name: getattr(customer, name) for name in before}
+        before, after = ({k: getattr(v, "pk", v) for k, v in d.items()} for d in (before, after))
+        if before != after:
+            audit_record(actor=actor, action="customer.update", obj=customer, before=before, after=after)
     return customer
 
 

@@ -1,16 +1,20 @@
 """Staff pages for customers: list and search (Persian and Arabic letters
-alike), a profile with purchases, points and tier, and creating one."""
+alike), a profile with purchases, points, tier and store credit, creating,
+editing and deactivating one. Merging duplicates moves sales, so its page is
+the sales app's (apps/sales/customer_merge_views.py)."""
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
 from apps.customers.models import Customer
-from apps.customers.selectors import customer_get, customer_match, customer_points_history
-from apps.customers.services import customer_create
+from apps.customers.merging import customer_deactivate
+from apps.customers.selectors import customer_credit_history, customer_get, customer_match, customer_points_history
+from apps.customers.services import customer_create, customer_update
 from apps.ui.forms import form_error
 from apps.ui.permissions import permission_required
 
@@ -47,6 +51,7 @@ def customer_detail(request, customer_id):
         # Sales point at customers; the page reads them through that relation.
         "purchases": customer.sales.select_related("branch").order_by("-occurred_at")[:50],
         "points": customer_points_history(customer=customer)[:50],
+        "credit": customer_credit_history(customer=customer)[:50],
     }
     return render(request, "customers/customer_detail.html", context)
 
@@ -71,3 +76,40 @@ def customer_new(request):
             messages.success(request, _("Customer %(name)s added.") % {"name": customer.full_name})
             return redirect("ui:customer-detail", customer_id=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form})
+
+
+def _live_customer(customer_id) -> Customer:
+    try:
+        return customer_get(customer_id=customer_id)
+    except ApplicationError:
+        raise Http404 from None
+
+
+@permission_required("accounts.manage_customers")
+def customer_edit(request, customer_id):
+    customer = _live_customer(customer_id)
+    initial = {name: getattr(customer, name) for name in CustomerForm.base_fields}
+    form = CustomerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_update(customer=customer, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_error(form, exc, CUSTOMER_ERROR_FIELDS)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("ui:customer-detail", customer_id=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+
+
+@require_POST
+@permission_required("accounts.manage_customers")
+def customer_deactivate_page(request, customer_id):
+    customer = _live_customer(customer_id)
+    try:
+        customer_deactivate(customer=customer, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, {"customer_has_credit": _("This customer still has store credit: spend it, or merge the "
+                                                          "customer into another, first.")}.get(exc.code, exc.message))
+    else:
+        messages.success(request, _("%(name)s was deactivated.") % {"name": customer.full_name})
+    return redirect("ui:customer-detail", customer_id=customer.pk)

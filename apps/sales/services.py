@@ -23,6 +23,7 @@ from django_tenants.utils import get_public_schema_name
 from apps.branches.models import Branch, Terminal
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_record
+from apps.customers.lock_objects import customer_lock
 from apps.customers.models import Customer
 from apps.inventory import pricing
 from apps.inventory.lock_objects import items_lock_ids
@@ -219,7 +220,8 @@ def _check_parties(*, branch: Branch, terminal: Terminal | None, customer: Custo
         raise ApplicationError("branch_inactive", f"Branch {branch.name} is closed.", status=409)
     if terminal is not None and (terminal.branch_id != branch.pk or not terminal.is_active):
         raise ApplicationError("invalid_terminal", "The terminal must be an active terminal of the sale's branch.")
-    if customer is not None and (customer._state.adding or customer.is_deleted):
+    # Locked: a merge of this customer waits for the sale, or the sale for the merge (and sees the tombstone).
+    if customer is not None and (customer._state.adding or customer_lock(customer_id=customer.pk).is_deleted):
         raise ApplicationError("customer_not_found", "The customer does not exist or has been deleted.", status=404)
 
 

@@ -22,6 +22,8 @@ LABELS = {
                           "price_accepted": _("Price accepted"), "sale_voided": _("Sale voided")},
     "tier": {"bronze": _("Bronze"), "silver": _("Silver"), "gold": _("Gold"), "platinum": _("Platinum")},
     "points": {"earn": _("Earned"), "redeem": _("Redeemed"), "reverse": _("Earning reversed"), "adjust": _("Adjusted")},
+    "credit": {"refund": _("Return refunded as credit"), "trade_in": _("Old gold over the purchase"), "spend": _("Paid at the counter"),
+               "adjust": _("Adjusted"), "merge_in": _("Moved in from a merged customer"), "merge_out": _("Moved to the kept customer")},
     "role": {"owner": _("Owner"), "manager": _("Manager"), "cashier": _("Cashier")},
 }
 

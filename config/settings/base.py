@@ -286,6 +286,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # Access tokens carry a hash of the password they were issued under: a
+    # password reset ends them at once (apps.accounts.services.staff_password_reset).
+    "CHECK_REVOKE_TOKEN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "AUTH_TOKEN_CLASSES": ("apps.accounts.tokens.ShopAccessToken",),
     "TOKEN_OBTAIN_SERIALIZER": "apps.accounts.tokens.ShopTokenObtainSerializer",

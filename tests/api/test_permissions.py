@@ -42,6 +42,8 @@ GET     /api/v1/customers/                                   200    200      200
 POST    /api/v1/customers/                                   201    201      201      401
 GET     /api/v1/customers/{customer_id}/                     200    200      200      401
 PATCH   /api/v1/customers/{customer_id}/                     200    200      200      401
+DELETE  /api/v1/customers/{customer_id}/                     204    204      204      401
+POST    /api/v1/customers/{customer_id}/merge/               200    200      200      401
 GET     /api/v1/customers/{customer_id}/purchases/           200    200      200      401
 GET     /api/v1/customers/{customer_id}/points/              200    200      200      401
 GET     /api/v1/sales/                                       200    200      200      401
@@ -51,6 +53,12 @@ GET     /api/v1/sales/{sale_id}/                             200    200      200
 POST    /api/v1/sales/{sale_id}/void/                        200    200      403      401
 POST    /api/v1/sales/{sale_id}/returns/                     201    201      403      401
 GET     /api/v1/dashboard/                                   200    200      403      401
+GET     /api/v1/staff/                                       200    200      403      401
+POST    /api/v1/staff/                                       201    201      403      401
+GET     /api/v1/staff/{user_id}/                             200    200      403      401
+PATCH   /api/v1/staff/{user_id}/                             200    200      403      401
+DELETE  /api/v1/staff/{user_id}/                             200    200      403      401
+POST    /api/v1/staff/{user_id}/password/                    200    200      403      401
 """
 ROLES = ("owner", "manager", "cashier", "anonymous")
 
@@ -92,15 +100,31 @@ def body_for(method: str, path: str, role: str, world) -> dict | None:
         "/api/v1/sales/": lambda: {"branch_id": str(world.branch_id), "lines": [{"item_id": str(world.chain_id)}],
                                    "payments": [{"method": "cash", "amount": "1100000"}]},
         "/api/v1/sales/quote/": lambda: {"lines": [{"item_id": str(world.ring_id)}]},
+        "/api/v1/customers/{customer_id}/merge/": lambda: {"duplicate_id": str(_duplicate(role).pk)},
+        "/api/v1/staff/": lambda: {"email": "new-staff@shop-a.test", "full_name": "New", "role": "cashier"},
+        "/api/v1/staff/{user_id}/": lambda: {"full_name": "Renamed cashier"},
+        "/api/v1/staff/{user_id}/password/": lambda: {},
         "/api/v1/sales/{sale_id}/void/": lambda: {"reason": "Entered twice"},
         "/api/v1/sales/{sale_id}/returns/": lambda: {"lines": [{"sale_line_id": str(world.sale_line_id), "quantity": 1}],
                                                      "reason": "Too small"},
     }
+    if method == "DELETE":
+        return None
     return bodies.get(path, lambda: None)()
 
 
+def _duplicate(role: str):
+    from apps.customers.services import customer_create
+
+    return customer_create(full_name="Ali Rezaei (twice)", phone=f"0912999000{ROLES.index(role)}")
+
+
 def url_for(path: str, world) -> str:
-    return path.format(terminal_id=world.terminal_id, item_id=world.ring_id, customer_id=world.customer_id, sale_id=world.sale_id)
+    from apps.accounts.models import User
+
+    cashier_id = User.objects.get(email="cashier@shop-a.test").pk if "{user_id}" in path else None
+    return path.format(terminal_id=world.terminal_id, item_id=world.ring_id, customer_id=world.customer_id, sale_id=world.sale_id,
+                       user_id=cashier_id)
 
 
 @pytest.mark.parametrize("method, path, expected", ROWS, ids=[f"{m} {p}" for m, p, _ in ROWS])
