@@ -12,6 +12,7 @@ from apps.pos_sync import views as pos_sync
 from apps.reports import views as reports
 from apps.review import views as review
 from apps.sales import counter_views as counter
+from apps.sales import return_views as returns
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
 
@@ -53,6 +54,7 @@ urlpatterns = [
     path("pos/customer/new/", counter.pos_customer_new, name="pos-customer-new"),
     path("pos/payments/", counter.pos_payment, name="pos-payment"),
     path("pos/payments/<int:index>/remove/", counter.pos_payment_remove, name="pos-payment-remove"),
+    path("pos/payout/", counter.pos_payout, name="pos-payout"),
     path("pos/branch/", counter.pos_branch, name="pos-branch"),
     path("pos/clear/", counter.pos_clear, name="pos-clear"),
     path("pos/checkout/", counter.pos_checkout, name="pos-checkout"),
@@ -61,6 +63,9 @@ urlpatterns = [
     path("sales/<uuid:sale_id>/", sales.sale_invoice, name="sale-invoice"),
     path("sales/<uuid:sale_id>/pdf/", sales.sale_invoice_pdf, name="sale-invoice-pdf"),
     path("sales/<uuid:sale_id>/void/", sales.sale_void_page, name="sale-void"),
+    path("sales/<uuid:sale_id>/return/", returns.sale_return_page, name="sale-return"),
+    path("sales/returns/<uuid:return_id>/", returns.return_detail, name="return-detail"),
+    path("sales/returns/<uuid:return_id>/pdf/", returns.return_pdf, name="return-pdf"),
     # reports
     path("reports/", reports.report_index, name="report-index"),
     path("reports/<slug:name>/", reports.report_page, name="report"),

@@ -61,6 +61,8 @@ class Cart:
     lines: list[CartLine] = field(default_factory=list)
     trade_ins: list[CartTradeIn] = field(default_factory=list)
     payments: list[CartPayment] = field(default_factory=list)
+    # Old gold worth more than the sale: "cash" (paid out) or "store_credit" (kept).
+    payout_method: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -77,6 +79,9 @@ class Cart:
 
     def paid(self) -> Decimal:
         return sum((Decimal(p.amount) for p in self.payments), Decimal(0))
+
+    def store_credit_paid(self) -> Decimal:
+        return sum((Decimal(p.amount) for p in self.payments if p.method == "store_credit"), Decimal(0))
 
     def add_item(self, item_id, *, unique: bool) -> bool:
         """Adds one piece; False when a one-of-a-kind piece is already there."""
@@ -100,6 +105,7 @@ def cart_load(session) -> Cart:
             lines=[CartLine(**line) for line in data.get("lines", [])],
             trade_ins=[CartTradeIn(**t) for t in data.get("trade_ins", [])],
             payments=[CartPayment(**p) for p in data.get("payments", [])],
+            payout_method=str(data.get("payout_method") or ""),
         )
     except (TypeError, ValueError):  # a cart from an older layout: start afresh
         return Cart(branch_id=data.get("branch_id"))

@@ -40,7 +40,7 @@ from apps.sales.cart import (
     cart_load,
     cart_store,
 )
-from apps.sales.models import ENTERED_PAYMENT_METHODS, SaleSource
+from apps.sales.models import ENTERED_PAYMENT_METHODS, PaymentMethod, PayoutMethod, SaleSource
 from apps.sales.services import sale_create, sale_quote
 from apps.ui import formatting
 from apps.ui.labels import error_text, label
@@ -90,12 +90,18 @@ def _pos_context(request, cart: Cart, **extra) -> dict:
     due = quote.due if quote else Decimal(0)
     remaining = due - paid
     customer = Customer.objects.select_related("tier").filter(pk=cart.customer_id).first() if cart.customer_id else None
+    owed = -due if quote and due < 0 and not paid else Decimal(0)  # old gold worth more than the sale
+    payout_method = cart.payout_method if owed and cart.payout_method in PayoutMethod.values else ""
+    if payout_method == PayoutMethod.STORE_CREDIT and customer is None:
+        payout_method = ""
     return {
+        "owed": owed, "payout_method": payout_method,
+        "credit_available": customer.credit_balance - cart.store_credit_paid() if customer else Decimal(0),
         "shop": shop, "cart": cart, "branches": branches, "branch": branch, "lines": lines, "trade_in_rows": trade_ins,
         "quote": quote, "quote_error": quote_error, "paid": paid, "due": due, "remaining": remaining,
         "customer": customer, "payment_methods": [(m, label("payment", m)) for m in ENTERED_PAYMENT_METHODS],
         "finenesses": TRADE_IN_FINENESSES, "payments": cart.payments,
-        "can_checkout": bool(quote and cart.lines and remaining == 0 and branch and due >= 0),
+        "can_checkout": bool(quote and cart.lines and branch and ((remaining == 0 and due >= 0) or (owed and payout_method))),
         "focus": extra.pop("focus", "scan"), **extra,
     }
 
@@ -338,6 +344,11 @@ def pos_payment(request):
         messages.error(request, _("Enter the amount paid."))
     elif amount > context["remaining"]:
         messages.error(request, _("That is more than what is left to pay."))
+    elif method == PaymentMethod.STORE_CREDIT and context["customer"] is None:
+        messages.error(request, _("Choose the customer first: store credit belongs to a customer."))
+    elif method == PaymentMethod.STORE_CREDIT and amount > context["credit_available"]:
+        messages.error(request, _("The customer has only %(credit)s in store credit.")
+                       % {"credit": formatting.money(context["credit_available"], request.tenant.currency)})
     else:
         cart.payments.append(CartPayment(method=method, amount=str(amount), reference=request.POST.get("reference", "").strip()[:120]))
         cart_store(request.session, cart)
@@ -352,6 +363,24 @@ def pos_payment_remove(request, index: int):
     if 0 <= index < len(cart.payments):
         del cart.payments[index]
         cart_store(request.session, cart)
+    return _respond(request, cart, focus="payment")
+
+
+@require_POST
+@permission_required(SELL)
+def pos_payout(request):
+    """Old gold worth more than the sale: the shop pays the difference out
+    in cash or keeps it as the customer's store credit."""
+    cart = cart_load(request.session)
+    method = request.POST.get("method", "")
+    if method not in PayoutMethod.values:
+        messages.error(request, _("Pay it out in cash or keep it as store credit."))
+    elif method == PayoutMethod.STORE_CREDIT and not cart.customer_id:
+        messages.error(request, _("Choose the customer first: store credit belongs to a customer."))
+    else:
+        cart.payout_method = method
+        cart_store(request.session, cart)
+        return _respond(request, cart, focus="checkout")
     return _respond(request, cart, focus="payment")
 
 
@@ -401,6 +430,7 @@ def pos_checkout(request):
                 sale = sale_create(
                     actor=request.user, branch=branch, lines=cart.line_inputs(), payments=cart.payment_inputs(),
                     trade_ins=cart.trade_in_inputs(), customer=customer, source=SaleSource.WEB,
+                    payout_method=_pos_context(request, cart)["payout_method"],
                 )
         except ApplicationError as exc:
             messages.error(request, error_text(exc))
