@@ -59,6 +59,14 @@ ERRORS = {
     "reason_required": _("Say why."),
     "sale_already_voided": _("This invoice is already voided."),
     "sale_has_returns": _("This invoice has returns; return the rest instead of voiding."),
+    # returns, store credit and payouts
+    "return_exceeds_sold": _("More pieces than are left to return."),
+    "store_credit_needs_customer": _("Store credit belongs to a customer: choose the customer first."),
+    "insufficient_credit": _("The customer does not have that much store credit."),
+    "invalid_refund_method": _("Refund in cash, by card or as store credit."),
+    "payout_method_required": _("The shop owes the customer money: pay it out in cash or keep it as store credit."),
+    "payment_not_needed": _("The old gold already pays for the sale; take no other payment."),
+    "no_payout": _("Nothing is owed to the customer."),
 }
 
 
