@@ -55,6 +55,7 @@ urlpatterns = [
     path("pos/payments/", counter.pos_payment, name="pos-payment"),
     path("pos/payments/<int:index>/remove/", counter.pos_payment_remove, name="pos-payment-remove"),
     path("pos/payout/", counter.pos_payout, name="pos-payout"),
+    path("pos/exchange/cancel/", counter.pos_exchange_cancel, name="pos-exchange-cancel"),
     path("pos/branch/", counter.pos_branch, name="pos-branch"),
     path("pos/clear/", counter.pos_clear, name="pos-clear"),
     path("pos/checkout/", counter.pos_checkout, name="pos-checkout"),
@@ -64,6 +65,7 @@ urlpatterns = [
     path("sales/<uuid:sale_id>/pdf/", sales.sale_invoice_pdf, name="sale-invoice-pdf"),
     path("sales/<uuid:sale_id>/void/", sales.sale_void_page, name="sale-void"),
     path("sales/<uuid:sale_id>/return/", returns.sale_return_page, name="sale-return"),
+    path("sales/<uuid:sale_id>/exchange/", returns.sale_exchange_page, name="sale-exchange"),
     path("sales/returns/<uuid:return_id>/", returns.return_detail, name="return-detail"),
     path("sales/returns/<uuid:return_id>/pdf/", returns.return_pdf, name="return-pdf"),
     # reports

@@ -405,7 +405,8 @@ class SaleReturnApi(ApiView):
 
         lines = serializers.ListField(child=ReturnLineInputSerializer(), min_length=1, max_length=MAX_LINES)
         reason = Text(max_length=2000)
-        refund_method = serializers.ChoiceField(choices=RefundMethod.choices, default=RefundMethod.CASH,
+        refund_method = serializers.ChoiceField(choices=[c for c in RefundMethod.choices if c[0] != RefundMethod.EXCHANGE],
+                                                default=RefundMethod.CASH,
                                                 help_text="store_credit needs the sale's customer.")
 
     @extend_schema(tags=["sales"], request=InputSerializer, responses={201: ReturnSerializer, **ERROR_RESPONSES})

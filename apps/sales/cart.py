@@ -63,10 +63,12 @@ class Cart:
     payments: list[CartPayment] = field(default_factory=list)
     # Old gold worth more than the sale: "cash" (paid out) or "store_credit" (kept).
     payout_method: str = ""
+    # An exchange: {"sale_id", "lines": [[sale line id, quantity], ...], "reason"} (apps.sales.exchange).
+    exchange: dict | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not (self.lines or self.trade_ins or self.payments or self.customer_id)
+        return not (self.lines or self.trade_ins or self.payments or self.customer_id or self.exchange)
 
     def line_inputs(self) -> list[LineInput]:
         return [line.to_input() for line in self.lines]
@@ -79,6 +81,9 @@ class Cart:
 
     def paid(self) -> Decimal:
         return sum((Decimal(p.amount) for p in self.payments), Decimal(0))
+
+    def exchange_lines(self) -> list[tuple[UUID, int]]:
+        return [(UUID(str(line_id)), int(quantity)) for line_id, quantity in (self.exchange or {}).get("lines", [])]
 
     def store_credit_paid(self) -> Decimal:
         return sum((Decimal(p.amount) for p in self.payments if p.method == "store_credit"), Decimal(0))
@@ -106,6 +111,7 @@ def cart_load(session) -> Cart:
             trade_ins=[CartTradeIn(**t) for t in data.get("trade_ins", [])],
             payments=[CartPayment(**p) for p in data.get("payments", [])],
             payout_method=str(data.get("payout_method") or ""),
+            exchange=data.get("exchange") if isinstance(data.get("exchange"), dict) else None,
         )
     except (TypeError, ValueError):  # a cart from an older layout: start afresh
         return Cart(branch_id=data.get("branch_id"))

@@ -78,12 +78,14 @@ class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
     OLD_GOLD = "old_gold", "Old gold credit"
     STORE_CREDIT = "store_credit", "Store credit"
+    EXCHANGE = "exchange", "Exchange credit"  # the refund of the return this sale was exchanged for
 
 
 class RefundMethod(models.TextChoices):
     CASH = "cash", "Cash"
     CARD = "card", "Card"
     STORE_CREDIT = "store_credit", "Store credit"
+    EXCHANGE = "exchange", "Exchange"  # paid for the sale it was exchanged for
 
 
 class PayoutMethod(models.TextChoices):
@@ -94,8 +96,8 @@ class PayoutMethod(models.TextChoices):
 
 
 # What a cashier or a terminal enters as a payment; old gold is credited from
-# the trade-ins, never entered.
-ENTERED_PAYMENT_METHODS = tuple(m for m in PaymentMethod.values if m != PaymentMethod.OLD_GOLD)
+# the trade-ins and an exchange's refund from its return, never entered.
+ENTERED_PAYMENT_METHODS = tuple(m for m in PaymentMethod.values if m not in (PaymentMethod.OLD_GOLD, PaymentMethod.EXCHANGE))
 
 INVOICE_LABEL_DIGITS = 6
 _INVOICE_LABEL = re.compile(r"^\s*([A-Za-z0-9]{1,16})\s*[-‐-―−_ /]\s*0*(\d{1,18})\s*$")

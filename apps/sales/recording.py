@@ -136,9 +136,10 @@ def _store_credit_move(drafts: list[SaleDraft], *, cashier) -> None:
         if spent:
             store_credit_post(customer=customer, amount=-spent, reason=StoreCreditEntry.Reason.SPEND,
                               reference=f"sale:{draft.id}", actor=cashier)
-        if kept:
-            store_credit_post(customer=customer, amount=kept, reason=StoreCreditEntry.Reason.TRADE_IN,
-                              reference=f"sale:{draft.id}", actor=cashier)
+        if kept:  # what an exchange's refund left over is a refund; old gold's, a trade-in
+            exchanged = any(p.method == PaymentMethod.EXCHANGE for p in draft.payments)
+            reason = StoreCreditEntry.Reason.REFUND if exchanged else StoreCreditEntry.Reason.TRADE_IN
+            store_credit_post(customer=customer, amount=kept, reason=reason, reference=f"sale:{draft.id}", actor=cashier)
 
 
 @transaction.atomic

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
+from apps.sales.cart import Cart, cart_store
 from apps.sales.models import RefundMethod, SaleStatus
-from apps.sales.reversals import REASON_MAX_LENGTH, sale_return
+from apps.sales.reversals import REASON_MAX_LENGTH, return_quote, sale_return
 from apps.sales.selectors import return_get, sale_get
 from apps.ui import formatting
 from apps.ui.labels import error_text, label
@@ -43,7 +44,7 @@ class ReturnForm(forms.Form):
         methods = [RefundMethod.CASH, RefundMethod.CARD] + ([RefundMethod.STORE_CREDIT] if sale.customer_id else [])
         self.fields["refund_method"].choices = [(m.value, label("payment", m.value)) for m in methods]
         for line in self.lines:
-            self.fields[self.quantity_name(line)] = forms.CharField(required=False, max_length=20, label=line.description)
+            self.fields[self.quantity_name(line)] = forms.CharField(required=False, max_length=40, label=line.description)
 
     @staticmethod
     def quantity_name(line) -> str:
@@ -78,6 +79,14 @@ class ReturnForm(forms.Form):
         return cleaned
 
 
+class ExchangeForm(ReturnForm):
+    """What comes back in an exchange; the refund goes to the new sale."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["refund_method"]
+
+
 def _sale(sale_id):
     try:
         return sale_get(sale_id=sale_id)
@@ -109,6 +118,32 @@ def sale_return_page(request, sale_id):
             messages.success(request, _("Return %(number)s recorded; the pieces are back in stock.") % {"number": taken.label})
             return redirect("ui:return-detail", return_id=taken.pk)
     return render(request, "sales/return_form.html", {"sale": sale, "form": form}, status=400 if form.errors else 200)
+
+
+@permission_required(RETURN_SALE, "accounts.sell")
+def sale_exchange_page(request, sale_id):
+    """The first half of an exchange: what comes back. The counter then
+    takes the new pieces; checkout records both in one transaction."""
+    sale = _sale(sale_id)
+    if sale.status == SaleStatus.VOIDED or not returnable_lines(sale):
+        messages.error(request, _("Nothing is left to return on invoice %(number)s.") % {"number": sale.invoice_label})
+        return redirect("ui:sale-invoice", sale_id=sale.pk)
+    form = ExchangeForm(request.POST or None, sale=sale)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return_quote(sale=sale, lines=form.cleaned_data["lines"])
+        except ApplicationError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            cart = Cart(branch_id=str(sale.branch_id), customer_id=str(sale.customer_id) if sale.customer_id else None, exchange={
+                "sale_id": str(sale.pk), "reason": form.cleaned_data["reason"],
+                "lines": [[str(line_id), quantity] for line_id, quantity in form.cleaned_data["lines"]],
+            })
+            cart_store(request.session, cart)
+            messages.success(request, _("Now add the new pieces; checkout records the return and the sale together."))
+            return redirect("ui:pos")
+    return render(request, "sales/return_form.html", {"sale": sale, "form": form, "exchange": True},
+                  status=400 if form.errors else 200)
 
 
 @permission_required(*VIEW_SALES, any_of=True)

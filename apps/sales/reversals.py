@@ -7,6 +7,7 @@ card or as the customer's store credit (posted in the same transaction).
 """
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
@@ -102,29 +103,18 @@ def sale_void(*, actor, sale: Sale, reason: str, device=None) -> Sale:
     return locked
 
 
-@transaction.atomic
-def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason: str, device=None,
-                refund_method: str = RefundMethod.CASH, exchange_sale_id: UUID | None = None) -> Return:
-    """Takes goods back, in full or in part; they go back to stock through
-    the ledger (reason "return").
+@dataclass(frozen=True)
+class ReturnPlan:
+    requested: dict
+    sale_lines: dict
+    amounts: dict
+    completes: bool
+    refund_total: Decimal
 
-    Each line refunds its share of the line total (discount included):
-    total * quantity / sold, in whole minor units, and the last pieces of a
-    line refund what is left of it so a line never refunds more or less than
-    it cost. The return that completes the sale also settles the invoice
-    rounding (never below zero), so a full return refunds the invoice total.
-    A store-credit refund is posted to the sale's customer (reference
-    "return:<id>"). Locks: the sale, the items, the customer, the branch's
-    return counter last.
-    """
-    if device is None:  # as for voids: a device's offline return was authorised at the terminal
-        rules.require_perm(actor, "accounts.return_sale", "take a return")
-    reason = _reason(reason)
-    locked = sale_lock(sale_id=sale.pk)
-    refund_method = refund_method_checked(refund_method, customer_id=locked.customer_id)
-    if locked.status == SaleStatus.VOIDED:
-        raise ApplicationError("sale_voided", f"Invoice {locked.invoice_label} is voided; nothing to return.", status=409)
 
+def _return_plan(locked: Sale, lines: Sequence[tuple[UUID, int]]) -> ReturnPlan:
+    """Checks what is asked back against what is left and works out each
+    line's refund (see sale_return). Reads only."""
     requested: dict[UUID, int] = defaultdict(int)
     for index, (line_id, quantity) in enumerate(lines):
         requested[line_id] += checked_count(quantity, code="invalid_quantity", field=f"lines[{index}].quantity",
@@ -163,6 +153,45 @@ def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason:
     refund_total = sum(amounts.values(), _ZERO)
     if completes:
         refund_total = max(refund_total + locked.rounding, _ZERO)
+
+    return ReturnPlan(requested=dict(requested), sale_lines=sale_lines, amounts=amounts, completes=completes,
+                      refund_total=refund_total)
+
+
+def return_quote(*, sale: Sale, lines: Sequence[tuple[UUID, int]]) -> Decimal:
+    """What taking these lines back would refund now, without writing or
+    locking (what the counter shows for an exchange before checkout)."""
+    if sale.status == SaleStatus.VOIDED:
+        raise ApplicationError("sale_voided", f"Invoice {sale.invoice_label} is voided; nothing to return.", status=409)
+    return _return_plan(sale, lines).refund_total
+
+
+@transaction.atomic
+def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason: str, device=None,
+                refund_method: str = RefundMethod.CASH, exchange_sale_id: UUID | None = None) -> Return:
+    """Takes goods back, in full or in part; they go back to stock through
+    the ledger (reason "return").
+
+    Each line refunds its share of the line total (discount included):
+    total * quantity / sold, in whole minor units, and the last pieces of a
+    line refund what is left of it so a line never refunds more or less than
+    it cost. The return that completes the sale also settles the invoice
+    rounding (never below zero), so a full return refunds the invoice total.
+    A store-credit refund is posted to the sale's customer (reference
+    "return:<id>"). Locks: the sale, the items, the customer, the branch's
+    return counter last.
+    """
+    if device is None:  # as for voids: a device's offline return was authorised at the terminal
+        rules.require_perm(actor, "accounts.return_sale", "take a return")
+    reason = _reason(reason)
+    locked = sale_lock(sale_id=sale.pk)
+    refund_method = refund_method_checked(refund_method, customer_id=locked.customer_id)
+    if locked.status == SaleStatus.VOIDED:
+        raise ApplicationError("sale_voided", f"Invoice {locked.invoice_label} is voided; nothing to return.", status=409)
+
+    plan = _return_plan(locked, lines)
+    requested, sale_lines, amounts, completes, refund_total = (
+        plan.requested, plan.sale_lines, plan.amounts, plan.completes, plan.refund_total)
 
     stock_move_many(
         moves=[(sale_lines[line_id].item_id, quantity) for line_id, quantity in requested.items()],
@@ -206,3 +235,9 @@ def sale_return(*, actor, sale: Sale, lines: Sequence[tuple[UUID, int]], reason:
     )
     sale.status = locked.status
     return sale_return_row
+
+
+def return_exchange_link(*, sale_return_row: Return, sale: Sale) -> None:
+    """Names the sale an exchange's return paid for (apps.sales.exchange)."""
+    Return.objects.filter(pk=sale_return_row.pk, exchange_sale__isnull=True).update(exchange_sale=sale)
+    sale_return_row.exchange_sale = sale

@@ -263,10 +263,12 @@ def _wanted_quantities(lines: Sequence[LineInput]) -> dict[UUID, int]:
     return wanted
 
 
-def _payout(*, quote: SaleQuote, payments: Sequence[PaymentInput], method: str, customer: Customer | None) -> Decimal:
-    """What the shop owes the customer when old gold is worth more than the
-    sale (0 otherwise); it must be settled by a payout method."""
-    owed = quote.credit - quote.total
+def _payout(*, quote: SaleQuote, payments: Sequence[PaymentInput], method: str, customer: Customer | None,
+            exchange_credit: Decimal = _ZERO) -> Decimal:
+    """What the shop owes the customer when old gold (or an exchange's
+    refund) is worth more than the sale (0 otherwise); it must be settled by
+    a payout method."""
+    owed = quote.credit + exchange_credit - quote.total
     if owed <= 0:
         if method:
             raise ApplicationError("no_payout", "Nothing is owed to the customer: the old gold does not cover the sale.",
@@ -300,6 +302,8 @@ def sale_create(
     occurred_at: datetime | None = None,
     receipt_number: str = "",
     payout_method: str = "",
+    exchange_credit: Decimal = _ZERO,
+    exchange_reference: str = "",
 ) -> Sale:
     """Sells at the counter (online): the server knows the stock, so a piece
     already sold is refused (`item_unavailable`, 409) and so is a shortfall
@@ -310,7 +314,9 @@ def sale_create(
     (`store_credit_needs_customer`, `insufficient_credit`). Old gold worth
     more than the sale is settled by `payout_method`: the shop pays the
     difference out in cash or keeps it as the customer's store credit; no
-    other payment may be entered then.
+    other payment may be entered then. `exchange_credit` is the refund of
+    the return this sale is exchanged for (apps.sales.exchange), recorded as
+    an "exchange" payment.
     """
     rules.require_perm(actor, "accounts.sell", "sell")
     shop = _current_shop()
@@ -335,8 +341,9 @@ def sale_create(
     if customer is None and any(p.method == PaymentMethod.STORE_CREDIT for p in checked_payments):
         raise ApplicationError("store_credit_needs_customer", "Store credit pays only for a sale with its customer chosen.",
                                details=[{"field": "payments", "code": "store_credit_needs_customer", "message": "Choose the customer."}])
-    payout = _payout(quote=quote, payments=checked_payments, method=payout_method, customer=customer)
-    given = quote.credit + sum((p.amount for p in checked_payments), _ZERO)
+    payout = _payout(quote=quote, payments=checked_payments, method=payout_method, customer=customer,
+                     exchange_credit=exchange_credit)
+    given = quote.credit + exchange_credit + sum((p.amount for p in checked_payments), _ZERO)
     if given != quote.total + payout:
         raise ApplicationError(
             "payment_mismatch",
@@ -355,7 +362,9 @@ def sale_create(
             for line, price, override in zip(lines, quote.lines, overrides)
         ],
         trade_ins=list(quote.trade_ins), payout=payout, payout_method=payout_method if payout else "",
-        payments=[DraftPayment(method=p.method, amount=p.amount, reference=p.reference) for p in checked_payments],
+        payments=[DraftPayment(method=p.method, amount=p.amount, reference=p.reference) for p in checked_payments]
+        + ([DraftPayment(method=PaymentMethod.EXCHANGE, amount=exchange_credit, reference=exchange_reference[:120])]
+           if exchange_credit > 0 else []),
     )
     recorded = sales_record(drafts=[draft], branch=branch, source=source, currency=shop.currency, received_at=now,
                             terminal_id=terminal.pk if terminal else None, cashier=actor)

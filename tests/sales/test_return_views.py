@@ -117,3 +117,24 @@ def test_old_gold_worth_more_says_so_and_pays_out(as_cashier, make_item, gold_ra
     sale = Sale.objects.get(lines__item=ring)
     assert (sale.payout_total, sale.payout_method) == (owed, "store_credit")
     assert fresh(buyer).credit_balance == owed
+
+
+def test_an_exchange_from_the_invoice_goes_through_the_counter(as_manager, make_item, gold_rate, sell, buyer):
+    old = sell(make_item(), customer=buyer)
+    line = old.lines.get()
+    assert f"/sales/{old.pk}/exchange/" in text(as_manager.get(f"/sales/{old.pk}/"))
+    response = as_manager.post(f"/sales/{old.pk}/exchange/", {_qty(line): "1", "reason": "another size"})
+    assert response.status_code == 302 and response["Location"] == "/pos/"
+    new_item = make_item(sku="EX-NEW", making_value=Decimal("30"))
+    as_manager.post("/pos/scan/", {"code": "EX-NEW"})
+    page = text(as_manager.get("/pos/"))
+    assert 'id="exchange-credit"' in page and "53,754,400" in page and old.invoice_label in page
+    difference = sale_quote(lines=[LineInput(item_id=new_item.pk)]).total - RING_TOTAL
+    as_manager.post("/pos/payments/", {"method": "cash", "amount": str(difference)})
+    as_manager.post("/pos/checkout/")
+    new = Sale.objects.get(lines__item=new_item)
+    taken = Return.objects.get(sale=old)
+    assert taken.exchange_sale_id == new.pk and taken.refund_method == "exchange"
+    assert taken.label in text(as_manager.get(f"/sales/{new.pk}/"))
+    assert new.invoice_label in text(as_manager.get(f"/sales/{old.pk}/"))
+    assert (as_manager.session.get("pos_cart") or {}).get("exchange") is None

@@ -181,3 +181,47 @@ def test_payout_guards(make_item, gold_rate, cashier, branch, buyer):
     total = sale_quote(lines=[LineInput(item_id=item.pk)]).total
     assert_error("no_payout", sale_create, payments=[PaymentInput(method="cash", amount=total)], payout_method="cash", **small)
     assert fresh(item).status == "in_stock"
+
+
+# --------------------------------------------------------------------------
+# exchanges
+# --------------------------------------------------------------------------
+
+
+def test_an_exchange_returns_and_sells_in_one_transaction(make_item, gold_rate, sell, manager, branch, buyer):
+    from apps.sales.exchange import sale_exchange
+
+    old = sell(make_item(quantity=2), quantity=2, customer=buyer)
+    line = old.lines.get()
+    dearer = make_item(making_value=Decimal("30"))
+    new_total = sale_quote(lines=[LineInput(item_id=dearer.pk)]).total
+    difference = new_total - RING_TOTAL
+    assert difference > 0
+    taken, new = sale_exchange(actor=manager, sale=old, return_lines=[(line.pk, 1)], reason="another size", branch=branch,
+                               lines=[LineInput(item_id=dearer.pk)], customer=buyer,
+                               payments=[PaymentInput(method="cash", amount=difference)])
+    assert (taken.refund_method, taken.refund_total, fresh(taken).exchange_sale_id) == ("exchange", RING_TOTAL, new.pk)
+    assert sorted(new.payments.values_list("method", "amount")) == [("cash", difference), ("exchange", RING_TOTAL)]
+    assert new.payments.get(method="exchange").reference == taken.label
+    assert fresh(old).status == "partially_returned" and fresh(dearer).status == "sold"
+    assert AuditEntry.objects.filter(action="sales.sale_exchange", object_id=str(new.pk)).count() == 1
+
+
+def test_an_exchange_worth_less_pays_out_and_a_failed_one_changes_nothing(make_item, gold_rate, sell, manager, branch, buyer):
+    from apps.sales.exchange import sale_exchange
+
+    ring = make_item()
+    old = sell(ring, customer=buyer)
+    from tests.world import CHAIN
+
+    cheaper = make_item(**CHAIN)
+    kwargs = dict(actor=manager, sale=old, return_lines=[(old.lines.get().pk, 1)], reason="cheaper", branch=branch,
+                  lines=[LineInput(item_id=cheaper.pk)], customer=buyer, payments=[])
+    assert_error("payout_method_required", sale_exchange, **kwargs)
+    # All or nothing: the refused exchange took nothing back.
+    assert fresh(old).status == "completed" and not Return.objects.filter(sale=old).exists() and fresh(ring).quantity == 0
+    taken, new = sale_exchange(payout_method="store_credit", **kwargs)
+    assert new.payout_total == RING_TOTAL - new.total and new.payout_method == "store_credit"
+    assert fresh(buyer).credit_balance == new.payout_total
+    assert _credit_entries(buyer) == [("refund", new.payout_total, f"sale:{new.pk}")]
+    assert fresh(old).status == "returned" and fresh(ring).quantity == 1

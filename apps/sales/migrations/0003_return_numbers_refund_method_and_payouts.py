@@ -42,6 +42,19 @@ class Migration(migrations.Migration):
             model_name='sale',
             name='sales_sale_paid_in_full',
         ),
+        migrations.RemoveConstraint(
+            model_name='payment',
+            name='sales_payment_method_valid',
+        ),
+        migrations.AlterField(
+            model_name='payment',
+            name='method',
+            field=models.CharField(choices=[('cash', 'Cash'), ('card', 'Card'), ('bank_transfer', 'Bank transfer'), ('old_gold', 'Old gold credit'), ('store_credit', 'Store credit'), ('exchange', 'Exchange credit')], max_length=16),
+        ),
+        migrations.AddConstraint(
+            model_name='payment',
+            constraint=models.CheckConstraint(condition=models.Q(('method__in', ['cash', 'card', 'bank_transfer', 'old_gold', 'store_credit', 'exchange'])), name='sales_payment_method_valid'),
+        ),
         migrations.AddField(
             model_name='return',
             name='branch',
@@ -60,7 +73,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='return',
             name='refund_method',
-            field=models.CharField(choices=[('cash', 'Cash'), ('card', 'Card'), ('store_credit', 'Store credit')], default='cash', max_length=12),
+            field=models.CharField(choices=[('cash', 'Cash'), ('card', 'Card'), ('store_credit', 'Store credit'), ('exchange', 'Exchange')], default='cash', max_length=12),
         ),
         migrations.AddField(
             model_name='sale',
@@ -93,7 +106,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='return',
-            constraint=models.CheckConstraint(condition=models.Q(('refund_method__in', ['cash', 'card', 'store_credit'])), name='sales_return_refund_method_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('refund_method__in', ['cash', 'card', 'store_credit', 'exchange'])), name='sales_return_refund_method_valid'),
         ),
         migrations.AddConstraint(
             model_name='sale',
