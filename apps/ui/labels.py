@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 LABELS = {
     "payment": {"cash": _("Cash"), "card": _("Card"), "bank_transfer": _("Bank transfer"), "old_gold": _("Old gold credit"),
-                "store_credit": _("Store credit")},
+                "store_credit": _("Store credit"), "exchange": _("Exchange credit")},
     "item_status": {"in_stock": _("In stock"), "sold": _("Sold"), "reserved": _("Reserved"), "in_transit": _("In transit"),
                     "on_memo": _("On memo"), "in_repair": _("In repair")},
     "making": {"percent": _("Percent of gold value"), "per_gram": _("Amount per gram"), "fixed": _("Fixed amount")},
