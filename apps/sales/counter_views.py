@@ -105,7 +105,7 @@ def _pos_context(request, cart: Cart, **extra) -> dict:
     trade_ins = [{"index": i, "trade_in": t, "price": quote.trade_ins[i] if quote else None} for i, t in enumerate(cart.trade_ins)]
     paid = cart.paid()
     exchanged, exchange_credit, exchange_error = _exchange(cart)
-    due = (quote.due if quote else Decimal(0)) - exchange_credit
+    due = quote.due - exchange_credit if quote else Decimal(0)
     remaining = due - paid
     customer = Customer.objects.select_related("tier").filter(pk=cart.customer_id).first() if cart.customer_id else None
     owed = -due if quote and due < 0 and not paid else Decimal(0)  # old gold worth more than the sale
