@@ -14,6 +14,7 @@ from apps.reports import views as reports
 from apps.review import views as review
 from apps.sales import counter_views as counter
 from apps.sales import customer_merge_views as customer_merge
+from apps.sales import return_views as returns
 from apps.sales import review_views as review_fixes
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
@@ -66,6 +67,8 @@ urlpatterns = [
     path("pos/customer/new/", counter.pos_customer_new, name="pos-customer-new"),
     path("pos/payments/", counter.pos_payment, name="pos-payment"),
     path("pos/payments/<int:index>/remove/", counter.pos_payment_remove, name="pos-payment-remove"),
+    path("pos/payout/", counter.pos_payout, name="pos-payout"),
+    path("pos/exchange/cancel/", counter.pos_exchange_cancel, name="pos-exchange-cancel"),
     path("pos/branch/", counter.pos_branch, name="pos-branch"),
     path("pos/clear/", counter.pos_clear, name="pos-clear"),
     path("pos/checkout/", counter.pos_checkout, name="pos-checkout"),
@@ -74,6 +77,10 @@ urlpatterns = [
     path("sales/<uuid:sale_id>/", sales.sale_invoice, name="sale-invoice"),
     path("sales/<uuid:sale_id>/pdf/", sales.sale_invoice_pdf, name="sale-invoice-pdf"),
     path("sales/<uuid:sale_id>/void/", sales.sale_void_page, name="sale-void"),
+    path("sales/<uuid:sale_id>/return/", returns.sale_return_page, name="sale-return"),
+    path("sales/<uuid:sale_id>/exchange/", returns.sale_exchange_page, name="sale-exchange"),
+    path("sales/returns/<uuid:return_id>/", returns.return_detail, name="return-detail"),
+    path("sales/returns/<uuid:return_id>/pdf/", returns.return_pdf, name="return-pdf"),
     # reports
     path("reports/", reports.report_index, name="report-index"),
     path("reports/<slug:name>/", reports.report_page, name="report"),

@@ -20,7 +20,7 @@ from apps.core.errors import ApplicationError
 from apps.customers.models import Customer
 from apps.inventory.models import GoldRate, Item
 from apps.inventory.shop_pricing import LinePrice, line_price, trade_in_price
-from apps.sales.models import ENTERED_PAYMENT_METHODS, Sale, SaleSource
+from apps.sales.models import ENTERED_PAYMENT_METHODS, PaymentMethod, Sale, SaleSource
 from apps.sales.recording import DraftLine, DraftPayment, SaleDraft, sales_record
 
 MAX_LINES = 100
@@ -152,6 +152,11 @@ def sale_plan(*, op, shop, exponent: int, catalogue: Catalogue, claimed: set, re
         if not isinstance(payment, dict) or payment.get("method") not in ENTERED_PAYMENT_METHODS:
             raise Rejected("invalid_payment",
                            f"method must be one of {', '.join(sorted(ENTERED_PAYMENT_METHODS))} (old gold goes in trade_ins).", where)
+        if payment["method"] == PaymentMethod.STORE_CREDIT:
+            # A terminal offline cannot see the balance, and a sale is a fact once pushed: refuse it
+            # alone (the queue goes on), for a manager to settle from the review queue.
+            raise Rejected("store_credit_offline", "Store credit is spent only at the online counter; "
+                           "an offline sale cannot be paid with it.", f"{where}.method")
         amount = _decimal(payment.get("amount"), f"{where}.amount", places=exponent)
         if amount <= 0:
             raise Rejected("invalid_payment", "A payment amount must be positive.", f"{where}.amount")

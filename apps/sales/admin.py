@@ -44,7 +44,8 @@ class TradeInInline(ReadOnlyInline):
 
 class ReturnInline(ReadOnlyInline):
     model = Return
-    fields = ("created_at", "actor", "refund_total", "reason")
+    fk_name = "sale"
+    fields = ("created_at", "number", "actor", "refund_method", "refund_total", "reason")
     readonly_fields = fields
 
 

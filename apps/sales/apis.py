@@ -27,6 +27,8 @@ from apps.sales.models import (
     ENTERED_PAYMENT_METHODS,
     Payment,
     PaymentMethod,
+    PayoutMethod,
+    RefundMethod,
     Return,
     Sale,
     SaleLine,
@@ -137,13 +139,16 @@ class ReturnSerializer(serializers.ModelSerializer):
         amount = money()
 
     sale_id = serializers.UUIDField()
+    label = serializers.CharField(help_text='The return document\'s label, e.g. "B1-R-000001".')
     refund_total = money()
+    exchange_sale_id = serializers.UUIDField(allow_null=True, help_text="The sale this return was exchanged for.")
     actor = serializers.SerializerMethodField()
     lines = ReturnLineSerializer(many=True)
 
     class Meta:
         model = Return
-        fields = ["id", "sale_id", "reason", "refund_total", "actor", "created_at", "lines"]
+        fields = ["id", "sale_id", "number", "label", "reason", "refund_method", "refund_total", "exchange_sale_id", "actor",
+                  "created_at", "lines"]
 
     def get_actor(self, sale_return) -> str | None:
         """Who took the return (e-mail)."""
@@ -156,7 +161,8 @@ class SaleSerializer(SaleSummarySerializer):
     gold_total, making_total, profit_total, stones_total, fixed_total, discount_total, tax_total = (money() for _ in range(7))
     subtotal = money(help_text="Sum of the line totals, before the invoice rounding.")
     rounding = money(help_text="total - subtotal, from the shop's rounding rule.")
-    paid_total = money()
+    paid_total = money(help_text="total + payout_total.")
+    payout_total = money(help_text="Old gold worth more than the sale: what the shop paid back.")
     voided_by = serializers.SerializerMethodField()
     lines = SaleLineSerializer(many=True)
     payments = PaymentSerializer(many=True)
@@ -167,7 +173,7 @@ class SaleSerializer(SaleSummarySerializer):
         fields = [
             *SaleSummarySerializer.Meta.fields,
             "gold_total", "making_total", "profit_total", "stones_total", "fixed_total", "discount_total", "tax_total",
-            "subtotal", "rounding", "paid_total", "voided_at", "voided_by", "void_reason", "lines", "payments", "trade_ins",
+            "subtotal", "rounding", "paid_total", "payout_total", "payout_method", "voided_at", "voided_by", "void_reason", "lines", "payments", "trade_ins",
             "returns",
         ]
 
@@ -178,7 +184,7 @@ class SaleSerializer(SaleSummarySerializer):
 
 def _sale_detail(sale_id) -> dict:
     sale = selectors.sale_get(sale_id=sale_id)
-    prefetch_related_objects([sale], "returns__lines", "returns__actor")
+    prefetch_related_objects([sale], "returns__lines", "returns__actor", "returns__branch")
     return SaleSerializer(sale).data
 
 
@@ -268,6 +274,10 @@ class SaleListCreateApi(ApiView):
                                           help_text="With the old-gold credit, they must add up to the rounded total.")
         occurred_at = serializers.DateTimeField(required=False, help_text="Default: now; never in the future.")
         receipt_number = Text(max_length=40, required=False, allow_blank=True, default="")
+        payout_method = serializers.ChoiceField(
+            choices=PayoutMethod.choices, required=False, allow_blank=True, default="",
+            help_text="Old gold worth more than the sale: pay the difference out in cash or keep it as the customer's "
+                      "store credit (then no other payment).")
 
     @extend_schema(tags=["sales"], parameters=[FilterSerializer], responses={200: SaleSummarySerializer(many=True), **ERROR_RESPONSES})
     def get(self, request):
@@ -298,6 +308,7 @@ class SaleListCreateApi(ApiView):
             source=SaleSource.API,
             occurred_at=values.get("occurred_at"),
             receipt_number=values["receipt_number"],
+            payout_method=values["payout_method"],
         )
         return Response(_sale_detail(sale.pk), status=status.HTTP_201_CREATED)
 
@@ -394,6 +405,9 @@ class SaleReturnApi(ApiView):
 
         lines = serializers.ListField(child=ReturnLineInputSerializer(), min_length=1, max_length=MAX_LINES)
         reason = Text(max_length=2000)
+        refund_method = serializers.ChoiceField(choices=[c for c in RefundMethod.choices if c[0] != RefundMethod.EXCHANGE],
+                                                default=RefundMethod.CASH,
+                                                help_text="store_credit needs the sale's customer.")
 
     @extend_schema(tags=["sales"], request=InputSerializer, responses={201: ReturnSerializer, **ERROR_RESPONSES})
     def post(self, request, sale_id):
@@ -401,7 +415,8 @@ class SaleReturnApi(ApiView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lines = [(line["sale_line_id"], line["quantity"]) for line in data.validated_data["lines"]]
-        sale_return_row = sale_return(actor=request.user, sale=sale, lines=lines, reason=data.validated_data["reason"])
+        sale_return_row = sale_return(actor=request.user, sale=sale, lines=lines, reason=data.validated_data["reason"],
+                                      refund_method=data.validated_data["refund_method"])
         prefetch_related_objects([sale_return_row], "lines", "actor")
         return Response(ReturnSerializer(sale_return_row).data, status=status.HTTP_201_CREATED)
 

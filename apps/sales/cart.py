@@ -61,10 +61,14 @@ class Cart:
     lines: list[CartLine] = field(default_factory=list)
     trade_ins: list[CartTradeIn] = field(default_factory=list)
     payments: list[CartPayment] = field(default_factory=list)
+    # Old gold worth more than the sale: "cash" (paid out) or "store_credit" (kept).
+    payout_method: str = ""
+    # An exchange: {"sale_id", "lines": [[sale line id, quantity], ...], "reason"} (apps.sales.exchange).
+    exchange: dict | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not (self.lines or self.trade_ins or self.payments or self.customer_id)
+        return not (self.lines or self.trade_ins or self.payments or self.customer_id or self.exchange)
 
     def line_inputs(self) -> list[LineInput]:
         return [line.to_input() for line in self.lines]
@@ -77,6 +81,12 @@ class Cart:
 
     def paid(self) -> Decimal:
         return sum((Decimal(p.amount) for p in self.payments), Decimal(0))
+
+    def exchange_lines(self) -> list[tuple[UUID, int]]:
+        return [(UUID(str(line_id)), int(quantity)) for line_id, quantity in (self.exchange or {}).get("lines", [])]
+
+    def store_credit_paid(self) -> Decimal:
+        return sum((Decimal(p.amount) for p in self.payments if p.method == "store_credit"), Decimal(0))
 
     def add_item(self, item_id, *, unique: bool) -> bool:
         """Adds one piece; False when a one-of-a-kind piece is already there."""
@@ -100,6 +110,8 @@ def cart_load(session) -> Cart:
             lines=[CartLine(**line) for line in data.get("lines", [])],
             trade_ins=[CartTradeIn(**t) for t in data.get("trade_ins", [])],
             payments=[CartPayment(**p) for p in data.get("payments", [])],
+            payout_method=str(data.get("payout_method") or ""),
+            exchange=data.get("exchange") if isinstance(data.get("exchange"), dict) else None,
         )
     except (TypeError, ValueError):  # a cart from an older layout: start afresh
         return Cart(branch_id=data.get("branch_id"))

@@ -40,7 +40,10 @@ from apps.sales.cart import (
     cart_load,
     cart_store,
 )
-from apps.sales.models import ENTERED_PAYMENT_METHODS, SaleSource
+from apps.sales.models import ENTERED_PAYMENT_METHODS, PaymentMethod, PayoutMethod, SaleSource
+from apps.sales.exchange import sale_exchange
+from apps.sales.reversals import return_quote
+from apps.sales.selectors import sale_get
 from apps.sales.services import sale_create, sale_quote
 from apps.ui import formatting
 from apps.ui.labels import error_text, label
@@ -70,6 +73,20 @@ def _quote(cart: Cart):
     return sale_quote(lines=cart.line_inputs(), trade_ins=cart.trade_in_inputs())
 
 
+def _exchange(cart: Cart):
+    """(the sale being exchanged, what its return refunds, a problem) for an
+    exchange in the cart; the refund is worked out afresh on every view."""
+    if not cart.exchange:
+        return None, Decimal(0), None
+    try:
+        sale = sale_get(sale_id=cart.exchange.get("sale_id"))
+        return sale, return_quote(sale=sale, lines=cart.exchange_lines()), None
+    except ApplicationError as exc:
+        return None, Decimal(0), error_text(exc)
+    except (TypeError, ValueError):
+        return None, Decimal(0), _("The exchange is no longer valid; cancel it.")
+
+
 def _pos_context(request, cart: Cart, **extra) -> dict:
     shop = request.tenant
     branches = list(branch_list())
@@ -87,15 +104,24 @@ def _pos_context(request, cart: Cart, **extra) -> dict:
     ]
     trade_ins = [{"index": i, "trade_in": t, "price": quote.trade_ins[i] if quote else None} for i, t in enumerate(cart.trade_ins)]
     paid = cart.paid()
-    due = quote.due if quote else Decimal(0)
+    exchanged, exchange_credit, exchange_error = _exchange(cart)
+    due = quote.due - exchange_credit if quote else Decimal(0)
     remaining = due - paid
     customer = Customer.objects.select_related("tier").filter(pk=cart.customer_id).first() if cart.customer_id else None
+    owed = -due if quote and due < 0 and not paid else Decimal(0)  # old gold worth more than the sale
+    payout_method = cart.payout_method if owed and cart.payout_method in PayoutMethod.values else ""
+    if payout_method == PayoutMethod.STORE_CREDIT and customer is None:
+        payout_method = ""
     return {
+        "owed": owed, "payout_method": payout_method,
+        "exchanged": exchanged, "exchange_credit": exchange_credit, "exchange_error": exchange_error,
+        "credit_available": customer.credit_balance - cart.store_credit_paid() if customer else Decimal(0),
         "shop": shop, "cart": cart, "branches": branches, "branch": branch, "lines": lines, "trade_in_rows": trade_ins,
         "quote": quote, "quote_error": quote_error, "paid": paid, "due": due, "remaining": remaining,
         "customer": customer, "payment_methods": [(m, label("payment", m)) for m in ENTERED_PAYMENT_METHODS],
         "finenesses": TRADE_IN_FINENESSES, "payments": cart.payments,
-        "can_checkout": bool(quote and cart.lines and remaining == 0 and branch and due >= 0),
+        "can_checkout": bool(quote and cart.lines and branch and not exchange_error
+                             and ((remaining == 0 and due >= 0) or (owed and payout_method))),
         "focus": extra.pop("focus", "scan"), **extra,
     }
 
@@ -338,6 +364,11 @@ def pos_payment(request):
         messages.error(request, _("Enter the amount paid."))
     elif amount > context["remaining"]:
         messages.error(request, _("That is more than what is left to pay."))
+    elif method == PaymentMethod.STORE_CREDIT and context["customer"] is None:
+        messages.error(request, _("Choose the customer first: store credit belongs to a customer."))
+    elif method == PaymentMethod.STORE_CREDIT and amount > context["credit_available"]:
+        messages.error(request, _("The customer has only %(credit)s in store credit.")
+                       % {"credit": formatting.money(context["credit_available"], request.tenant.currency)})
     else:
         cart.payments.append(CartPayment(method=method, amount=str(amount), reference=request.POST.get("reference", "").strip()[:120]))
         cart_store(request.session, cart)
@@ -353,6 +384,33 @@ def pos_payment_remove(request, index: int):
         del cart.payments[index]
         cart_store(request.session, cart)
     return _respond(request, cart, focus="payment")
+
+
+@require_POST
+@permission_required(SELL)
+def pos_payout(request):
+    """Old gold worth more than the sale: the shop pays the difference out
+    in cash or keeps it as the customer's store credit."""
+    cart = cart_load(request.session)
+    method = request.POST.get("method", "")
+    if method not in PayoutMethod.values:
+        messages.error(request, _("Pay it out in cash or keep it as store credit."))
+    elif method == PayoutMethod.STORE_CREDIT and not cart.customer_id:
+        messages.error(request, _("Choose the customer first: store credit belongs to a customer."))
+    else:
+        cart.payout_method = method
+        cart_store(request.session, cart)
+        return _respond(request, cart, focus="checkout")
+    return _respond(request, cart, focus="payment")
+
+
+@require_POST
+@permission_required(SELL)
+def pos_exchange_cancel(request):
+    cart = cart_load(request.session)
+    cart.exchange, cart.payments = None, []
+    cart_store(request.session, cart)
+    return _respond(request, cart)
 
 
 @require_POST
@@ -398,10 +456,19 @@ def pos_checkout(request):
         customer = Customer.objects.filter(pk=cart.customer_id).first() if cart.customer_id else None
         try:
             with transaction.atomic():
-                sale = sale_create(
-                    actor=request.user, branch=branch, lines=cart.line_inputs(), payments=cart.payment_inputs(),
-                    trade_ins=cart.trade_in_inputs(), customer=customer, source=SaleSource.WEB,
-                )
+                payout_method = _pos_context(request, cart)["payout_method"]
+                if cart.exchange:
+                    sale = sale_exchange(
+                        actor=request.user, sale=sale_get(sale_id=cart.exchange.get("sale_id")), return_lines=cart.exchange_lines(),
+                        reason=str(cart.exchange.get("reason", "")), branch=branch, lines=cart.line_inputs(),
+                        payments=cart.payment_inputs(), trade_ins=cart.trade_in_inputs(), customer=customer,
+                        payout_method=payout_method,
+                    )[1]
+                else:
+                    sale = sale_create(
+                        actor=request.user, branch=branch, lines=cart.line_inputs(), payments=cart.payment_inputs(),
+                        trade_ins=cart.trade_in_inputs(), customer=customer, source=SaleSource.WEB, payout_method=payout_method,
+                    )
         except ApplicationError as exc:
             messages.error(request, error_text(exc))
             return _respond(request, cart, focus="payment")

@@ -42,6 +42,23 @@ class InvoiceCounter(models.Model):
         return f"{self.branch_id}: {self.last_number}"
 
 
+class ReturnCounter(models.Model):
+    """The last return number handed out in a branch: returns are documents
+    with their own gapless numbers ("B1-R-000001"), allocated like invoice
+    numbers by one UPSERT that holds the row until the transaction ends."""
+
+    branch = models.OneToOneField("branches.Branch", primary_key=True, on_delete=models.PROTECT, related_name="+")
+    last_number = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(last_number__gte=0), name="sales_returncounter_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.branch_id}: R{self.last_number}"
+
+
 class SaleSource(models.TextChoices):
     WEB = "web", "Counter (online)"
     OFFLINE = "offline", "POS (offline sync)"
@@ -61,11 +78,26 @@ class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
     OLD_GOLD = "old_gold", "Old gold credit"
     STORE_CREDIT = "store_credit", "Store credit"
+    EXCHANGE = "exchange", "Exchange credit"  # the refund of the return this sale was exchanged for
+
+
+class RefundMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    STORE_CREDIT = "store_credit", "Store credit"
+    EXCHANGE = "exchange", "Exchange"  # paid for the sale it was exchanged for
+
+
+class PayoutMethod(models.TextChoices):
+    """How the shop settles old gold worth more than the purchase."""
+
+    CASH = "cash", "Cash"
+    STORE_CREDIT = "store_credit", "Store credit"
 
 
 # What a cashier or a terminal enters as a payment; old gold is credited from
-# the trade-ins, never entered.
-ENTERED_PAYMENT_METHODS = tuple(m for m in PaymentMethod.values if m != PaymentMethod.OLD_GOLD)
+# the trade-ins and an exchange's refund from its return, never entered.
+ENTERED_PAYMENT_METHODS = tuple(m for m in PaymentMethod.values if m not in (PaymentMethod.OLD_GOLD, PaymentMethod.EXCHANGE))
 
 INVOICE_LABEL_DIGITS = 6
 _INVOICE_LABEL = re.compile(r"^\s*([A-Za-z0-9]{1,16})\s*[-‐-―−_ /]\s*0*(\d{1,18})\s*$")
@@ -75,6 +107,11 @@ def invoice_label(branch_code: str, invoice_number: int) -> str:
     """What an invoice is called on paper, on screen and in a terminal's
     receipt: the branch code and the number, zero-padded ("B1-000042")."""
     return f"{branch_code}-{invoice_number:0{INVOICE_LABEL_DIGITS}d}"
+
+
+def return_label(branch_code: str, number: int) -> str:
+    """What a return document is called ("B1-R-000001")."""
+    return f"{branch_code}-R-{number:0{INVOICE_LABEL_DIGITS}d}"
 
 
 def invoice_label_parse(text: str) -> tuple[str, int] | None:
@@ -121,6 +158,9 @@ class Sale(models.Model):
     rounding = models.DecimalField(**MONEY, help_text="total - subtotal, from the shop's rounding rule.")
     total = models.DecimalField(**MONEY)
     paid_total = models.DecimalField(**MONEY)
+    # Old gold worth more than the purchase: what the shop paid back (paid_total - payout_total = total).
+    payout_total = models.DecimalField(**MONEY, default=0)
+    payout_method = models.CharField(max_length=12, blank=True, choices=PayoutMethod.choices)
 
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -141,7 +181,11 @@ class Sale(models.Model):
             models.CheckConstraint(condition=Q(source__in=SaleSource.values), name="sales_sale_source_valid"),
             models.CheckConstraint(condition=Q(status__in=SaleStatus.values), name="sales_sale_status_valid"),
             models.CheckConstraint(condition=Q(total=F("subtotal") + F("rounding")), name="sales_sale_total_is_subtotal_plus_rounding"),
-            models.CheckConstraint(condition=Q(paid_total=F("total")), name="sales_sale_paid_in_full"),
+            models.CheckConstraint(condition=Q(paid_total=F("total") + F("payout_total")), name="sales_sale_paid_in_full"),
+            models.CheckConstraint(
+                condition=(Q(payout_total=0) & Q(payout_method="")) | (Q(payout_total__gt=0) & Q(payout_method__in=PayoutMethod.values)),
+                name="sales_sale_payout_has_method",
+            ),
             models.CheckConstraint(condition=Q(total__gte=0), name="sales_sale_total_non_negative"),
             models.CheckConstraint(
                 condition=Q(
@@ -287,10 +331,19 @@ class Payment(models.Model):
 
 
 class Return(models.Model):
-    """Goods brought back, in full or in part; stock goes back through the ledger."""
+    """Goods brought back, in full or in part; stock goes back through the
+    ledger. A document of its own: numbered gaplessly per branch (the sale's
+    branch), refunded in cash, by card or as store credit. An exchange's
+    return names the sale it was exchanged for; its refund paid for it."""
+
+    RefundMethod = RefundMethod
 
     id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="returns")
+    branch = models.ForeignKey("branches.Branch", on_delete=models.PROTECT, related_name="+")
+    number = models.BigIntegerField(help_text="Gapless per branch.")
+    refund_method = models.CharField(max_length=12, choices=RefundMethod.choices, default=RefundMethod.CASH)
+    exchange_sale = models.OneToOneField(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="exchanged_return")
     reason = models.TextField()
     refund_total = models.DecimalField(**MONEY)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -300,10 +353,18 @@ class Return(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(refund_total__gte=0), name="sales_return_refund_non_negative"),
+            models.UniqueConstraint(fields=["branch", "number"], name="sales_return_branch_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="sales_return_number_positive"),
+            models.CheckConstraint(condition=Q(refund_method__in=RefundMethod.values), name="sales_return_refund_method_valid"),
         ]
 
     def __str__(self):
-        return f"Return of {self.sale_id} ({self.refund_total})"
+        return f"Return {self.number} of {self.sale_id} ({self.refund_total})"
+
+    @property
+    def label(self) -> str:
+        """The printed label; reads `branch` (select_related it in lists)."""
+        return return_label(self.branch.code, self.number)
 
 
 class ReturnLine(models.Model):

@@ -7,8 +7,13 @@ Set-wise: one COPY per table and one statement for stock, because round trips,
 not rows, are what a batch pays for (ARCHITECTURE.md, "Performance notes").
 Row locks are what concurrent writers wait for, so they come last: lines,
 trade-ins and payments first (their key to the sale is checked at commit),
-then stock (items locked in primary-key order), then the branch's invoice
-counter, then the sales themselves.
+then stock (items locked in primary-key order), then the customers whose
+store credit moves, then the branch's invoice counter, then the sales.
+
+Store credit moves with the sale, in the same transaction: a store_credit
+payment is spent from the customer's balance (reason spend), old gold kept as
+credit is added (reason trade_in), both under the reference "sale:<id>", so a
+replayed sale never moves credit twice.
 
 Callers check and price first (`apps.sales.services` online,
 `apps.pos_sync.sale_ops` offline); this module assumes a valid draft.
@@ -25,14 +30,16 @@ from apps.core.errors import ApplicationError
 from apps.core.ids import ledger_id
 from apps.core.money import money_text
 from apps.core.services import outbox_events_add
+from apps.customers.credit import store_credit_post
+from apps.customers.models import Customer, StoreCreditEntry
 from apps.inventory.models import MovementReason
 from apps.inventory.services import stock_moves_apply
 from apps.inventory.shop_pricing import LinePrice, TradeInPrice
-from apps.sales.models import InvoiceCounter, Payment, PaymentMethod, Sale, SaleLine, SaleStatus, TradeIn
+from apps.sales.models import InvoiceCounter, Payment, PaymentMethod, PayoutMethod, Sale, SaleLine, SaleStatus, TradeIn
 
 _COMPONENTS = ("gold", "making", "profit", "stones", "fixed", "tax")
 
-_ALLOCATE_SQL = """
+ALLOCATE_SQL = """
 INSERT INTO {table} (branch_id, last_number) VALUES (%s, %s)
 ON CONFLICT (branch_id) DO UPDATE SET last_number = {table}.last_number + EXCLUDED.last_number
 RETURNING last_number
@@ -79,7 +86,14 @@ class SaleDraft:
     customer_id: UUID | None = None
     receipt_number: str = ""
     client_sale_id: UUID | None = None
+    # Old gold worth more than the sale: what the shop pays back, and how.
+    payout: Decimal = Decimal(0)
+    payout_method: str = ""
     id: UUID = field(default_factory=ledger_id)
+
+    @property
+    def store_credit_spent(self) -> Decimal:
+        return sum((p.amount for p in self.payments if p.method == PaymentMethod.STORE_CREDIT), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -102,9 +116,30 @@ def invoice_numbers_allocate(*, branch_id: UUID, count: int = 1) -> list[int]:
         raise ApplicationError("invalid_count", "Allocate at least one invoice number.")
     table = connection.ops.quote_name(InvoiceCounter._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(_ALLOCATE_SQL.format(table=table), [branch_id, count])
+        cursor.execute(ALLOCATE_SQL.format(table=table), [branch_id, count])
         (last,) = cursor.fetchone()
     return list(range(last - count + 1, last + 1))
+
+
+def _store_credit_move(drafts: list[SaleDraft], *, cashier) -> None:
+    """Spends the store credit the drafts pay with and credits old gold kept
+    as credit; insufficient_credit (409) rolls the whole batch back."""
+    for draft in drafts:
+        spent = draft.store_credit_spent
+        kept = draft.payout if draft.payout_method == PayoutMethod.STORE_CREDIT else Decimal(0)
+        if not (spent or kept):
+            continue
+        if draft.customer_id is None:
+            raise ApplicationError("store_credit_needs_customer", "Store credit needs a customer on the sale.",
+                                   details=[{"field": "customer", "code": "required", "message": "Choose the customer."}])
+        customer = Customer(pk=draft.customer_id)
+        if spent:
+            store_credit_post(customer=customer, amount=-spent, reason=StoreCreditEntry.Reason.SPEND,
+                              reference=f"sale:{draft.id}", actor=cashier)
+        if kept:  # what an exchange's refund left over is a refund; old gold's, a trade-in
+            exchanged = any(p.method == PaymentMethod.EXCHANGE for p in draft.payments)
+            reason = StoreCreditEntry.Reason.REFUND if exchanged else StoreCreditEntry.Reason.TRADE_IN
+            store_credit_post(customer=customer, amount=kept, reason=reason, reference=f"sale:{draft.id}", actor=cashier)
 
 
 @transaction.atomic
@@ -138,7 +173,8 @@ def sales_record(*, drafts: list[SaleDraft], branch, source: str, currency: str,
             "client_sale_id": draft.client_sale_id, "source": source, "status": SaleStatus.COMPLETED,
             "occurred_at": draft.occurred_at, "received_at": received_at, "currency": currency,
             **{f"{key}_total": value for key, value in totals.items()},
-            "subtotal": subtotal, "rounding": draft.total - subtotal, "total": draft.total, "paid_total": draft.total,
+            "subtotal": subtotal, "rounding": draft.total - subtotal, "total": draft.total,
+            "paid_total": draft.total + draft.payout, "payout_total": draft.payout, "payout_method": draft.payout_method,
             "voided_at": None, "voided_by_id": None, "void_reason": "",
         })
         for valued in draft.trade_ins:
@@ -158,6 +194,7 @@ def sales_record(*, drafts: list[SaleDraft], branch, source: str, currency: str,
     for model, rows in ((SaleLine, lines), (TradeIn, trade_ins), (Payment, payments)):
         copy_insert(model, rows)
     after = stock_moves_apply(moves=moves, reason=MovementReason.SALE, actor=cashier)
+    _store_credit_move(drafts, cashier=cashier)
 
     numbers = invoice_numbers_allocate(branch_id=branch.pk, count=len(drafts))
     for sale, number in zip(sales, numbers):

@@ -8,7 +8,17 @@ from django.utils import timezone
 
 from apps.core.errors import ApplicationError
 from apps.customers.text import normalize_digits
-from apps.sales.models import Payment, Sale, SaleLine, SaleSource, SaleStatus, TradeIn, invoice_label_parse
+from apps.sales.models import (
+    Payment,
+    Return,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SaleSource,
+    SaleStatus,
+    TradeIn,
+    invoice_label_parse,
+)
 
 # A query made only of these may be (part of) a phone number.
 _PHONE_QUERY = re.compile(r"^[\d\s+\-()]+$")
@@ -92,9 +102,31 @@ def sale_list(*, filters: dict | None = None) -> QuerySet[Sale]:
 
 def sale_get(*, sale_id) -> Sale:
     try:
-        sale = _sales().filter(pk=uuid.UUID(str(sale_id))).first()
+        returns = Return.objects.select_related("branch", "exchange_sale__branch").order_by("number")
+        sale = _sales().prefetch_related(Prefetch("returns", queryset=returns)).filter(pk=uuid.UUID(str(sale_id))).first()
     except ValueError:
         sale = None
     if sale is None:
         raise ApplicationError("sale_not_found", f"No sale with id {sale_id}.", status=404)
     return sale
+
+
+def sale_returns(*, sale: Sale) -> list[Return]:
+    """The returns of a sale, oldest first, with their branch (for the label)."""
+    return list(Return.objects.filter(sale=sale).select_related("branch", "exchange_sale__branch").order_by("number"))
+
+
+def return_get(*, return_id) -> Return:
+    """A return document with its sale, lines and who took it."""
+    try:
+        found = (
+            Return.objects.select_related("branch", "sale__branch", "sale__customer", "actor", "exchange_sale__branch")
+            .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.select_related("sale_line__item")
+                                       .order_by("sale_line__line_no")))
+            .filter(pk=uuid.UUID(str(return_id))).first()
+        )
+    except ValueError:
+        found = None
+    if found is None:
+        raise ApplicationError("return_not_found", f"No return with id {return_id}.", status=404)
+    return found

@@ -39,7 +39,16 @@ from apps.inventory.shop_pricing import (
     trade_in_price,
 )
 from apps.sales import rules
-from apps.sales.models import ENTERED_PAYMENT_METHODS, PaymentMethod, Sale, SaleLine, SaleSource, TradeIn, invoice_label
+from apps.sales.models import (
+    ENTERED_PAYMENT_METHODS,
+    PaymentMethod,
+    PayoutMethod,
+    Sale,
+    SaleLine,
+    SaleSource,
+    TradeIn,
+    invoice_label,
+)
 from apps.sales.recording import DraftLine, DraftPayment, SaleDraft, sales_record
 from apps.tenancy.models import Tenant
 
@@ -256,6 +265,31 @@ def _wanted_quantities(lines: Sequence[LineInput]) -> dict[UUID, int]:
     return wanted
 
 
+def _payout(*, quote: SaleQuote, payments: Sequence[PaymentInput], method: str, customer: Customer | None,
+            exchange_credit: Decimal = _ZERO) -> Decimal:
+    """What the shop owes the customer when old gold (or an exchange's
+    refund) is worth more than the sale (0 otherwise); it must be settled by
+    a payout method."""
+    owed = quote.credit + exchange_credit - quote.total
+    if owed <= 0:
+        if method:
+            raise ApplicationError("no_payout", "Nothing is owed to the customer: the old gold does not cover the sale.",
+                                   details=[{"field": "payout_method", "code": "no_payout", "message": "Nothing to pay out."}])
+        return _ZERO
+    if payments:
+        raise ApplicationError("payment_not_needed", "The old gold already pays for the sale; take no other payment.",
+                               details=[{"field": "payments", "code": "payment_not_needed", "message": "Nothing left to pay."}])
+    if method not in PayoutMethod.values:
+        raise ApplicationError(
+            "payout_method_required", f"The shop owes the customer {owed}: pay it out in cash or keep it as store credit.",
+            details=[{"field": "payout_method", "code": "required", "owed": str(owed), "message": "Cash or store credit."}],
+        )
+    if method == PayoutMethod.STORE_CREDIT and customer is None:
+        raise ApplicationError("store_credit_needs_customer", "Keeping it as store credit needs the customer chosen.",
+                               details=[{"field": "payout_method", "code": "store_credit_needs_customer", "message": "Choose the customer."}])
+    return owed
+
+
 @transaction.atomic
 def sale_create(
     *,
@@ -269,11 +303,22 @@ def sale_create(
     source: str = SaleSource.WEB,
     occurred_at: datetime | None = None,
     receipt_number: str = "",
+    payout_method: str = "",
+    exchange_credit: Decimal = _ZERO,
+    exchange_reference: str = "",
 ) -> Sale:
     """Sells at the counter (online): the server knows the stock, so a piece
     already sold is refused (`item_unavailable`, 409) and so is a shortfall
     (`insufficient_stock`). Payments, old-gold credit included, must equal
     the rounded total (`payment_mismatch`). Counter rules: apps.sales.rules.
+
+    Store credit pays only for a sale with a customer who has enough of it
+    (`store_credit_needs_customer`, `insufficient_credit`). Old gold worth
+    more than the sale is settled by `payout_method`: the shop pays the
+    difference out in cash or keeps it as the customer's store credit; no
+    other payment may be entered then. `exchange_credit` is the refund of
+    the return this sale is exchanged for (apps.sales.exchange), recorded as
+    an "exchange" payment.
     """
     rules.require_perm(actor, "accounts.sell", "sell")
     shop = _current_shop()
@@ -295,8 +340,13 @@ def sale_create(
 
     quote = _quote(items=items, lines=lines, trade_ins=trade_ins, shop=shop, at=occurred_at)
     overrides, trade_in_overrides = rules.quote_overrides(actor=actor, quote=quote)
-    given = quote.credit + sum((p.amount for p in checked_payments), _ZERO)
-    if given != quote.total:
+    if customer is None and any(p.method == PaymentMethod.STORE_CREDIT for p in checked_payments):
+        raise ApplicationError("store_credit_needs_customer", "Store credit pays only for a sale with its customer chosen.",
+                               details=[{"field": "payments", "code": "store_credit_needs_customer", "message": "Choose the customer."}])
+    payout = _payout(quote=quote, payments=checked_payments, method=payout_method, customer=customer,
+                     exchange_credit=exchange_credit)
+    given = quote.credit + exchange_credit + sum((p.amount for p in checked_payments), _ZERO)
+    if given != quote.total + payout:
         raise ApplicationError(
             "payment_mismatch",
             f"Payments come to {given} but the invoice total is {quote.total}.",
@@ -313,8 +363,10 @@ def sale_create(
                       override_by_id=actor.pk if override else None)
             for line, price, override in zip(lines, quote.lines, overrides)
         ],
-        trade_ins=list(quote.trade_ins),
-        payments=[DraftPayment(method=p.method, amount=p.amount, reference=p.reference) for p in checked_payments],
+        trade_ins=list(quote.trade_ins), payout=payout, payout_method=payout_method if payout else "",
+        payments=[DraftPayment(method=p.method, amount=p.amount, reference=p.reference) for p in checked_payments]
+        + ([DraftPayment(method=PaymentMethod.EXCHANGE, amount=exchange_credit, reference=exchange_reference[:120])]
+           if exchange_credit > 0 else []),
     )
     recorded = sales_record(drafts=[draft], branch=branch, source=source, currency=shop.currency, received_at=now,
                             terminal_id=terminal.pk if terminal else None, cashier=actor)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 LABELS = {
     "payment": {"cash": _("Cash"), "card": _("Card"), "bank_transfer": _("Bank transfer"), "old_gold": _("Old gold credit"),
-                "store_credit": _("Store credit")},
+                "store_credit": _("Store credit"), "exchange": _("Exchange credit")},
     "item_status": {"in_stock": _("In stock"), "sold": _("Sold"), "reserved": _("Reserved"), "in_transit": _("In transit"),
                     "on_memo": _("On memo"), "in_repair": _("In repair")},
     "making": {"percent": _("Percent of gold value"), "per_gram": _("Amount per gram"), "fixed": _("Fixed amount")},
@@ -68,6 +68,14 @@ ERRORS = {
     "review_already_resolved": _("This entry has already been resolved."),
     "review_fix_not_applicable": _("This entry cannot be resolved that way."),
     "invalid_quantity": _("The quantity is not valid."),
+    # returns, store credit and payouts
+    "return_exceeds_sold": _("More pieces than are left to return."),
+    "store_credit_needs_customer": _("Store credit belongs to a customer: choose the customer first."),
+    "insufficient_credit": _("The customer does not have that much store credit."),
+    "invalid_refund_method": _("Refund in cash, by card or as store credit."),
+    "payout_method_required": _("The shop owes the customer money: pay it out in cash or keep it as store credit."),
+    "payment_not_needed": _("The old gold already pays for the sale; take no other payment."),
+    "no_payout": _("Nothing is owed to the customer."),
 }
 
 

@@ -115,6 +115,8 @@ def test_same_op_id_with_another_payload_is_rejected_and_the_queue_moves_on(devi
     (lambda p: p["lines"][0].update(unit_price=1.5), "invalid_amount"),
     (lambda p: p.update(lines=[]), "invalid_lines"),
     (lambda p: p["payments"][0].update(method="bitcoin"), "invalid_payment"),
+    # A terminal cannot see a customer's balance: store credit is spent online only.
+    (lambda p: p["payments"][0].update(method="store_credit"), "store_credit_offline"),
 ])
 def test_a_permanently_bad_sale_is_rejected_stored_and_never_blocks(device_a, rate, breakage, code):
     ring = catalogue.ring(quantity=5)

@@ -231,9 +231,15 @@ def test_payments_must_equal_the_rounded_total(make_item, gold_rate, sell):
 
 
 def test_store_credit_and_bank_transfer_are_payments_too(make_item, gold_rate, sell):
-    sale = sell(make_item(), payments=[PaymentInput(method="store_credit", amount=Decimal("3754400")),
-                                      PaymentInput(method="bank_transfer", amount=Decimal("50000000"), reference="SATNA-1")])
+    from apps.customers.credit import store_credit_post
+
+    customer = customer_create(full_name="Credit holder", phone="09123330001")
+    store_credit_post(customer=customer, amount=Decimal("3754400"), reason="refund", reference="return:payments-too")
+    sale = sell(make_item(), customer=customer,
+                payments=[PaymentInput(method="store_credit", amount=Decimal("3754400")),
+                          PaymentInput(method="bank_transfer", amount=Decimal("50000000"), reference="SATNA-1")])
     assert sorted(sale.payments.values_list("method", flat=True)) == ["bank_transfer", "store_credit"]
+    assert fresh(customer).credit_balance == 0
 
 
 def test_guards_on_who_where_and_when(make_item, gold_rate, sell, branch, other_branch, cashier):
