@@ -159,7 +159,7 @@ def cpu_plan(picks: dict, extra_paths: list[str]):
     pages = [
         ("page / (dashboard)", "/"), ("page /sales/", "/sales/"), ("page /sales/?page=N", f"/sales/?page={random.randint(2, 400)}"),
         ("page /sales/?filters", f"/sales/?status=completed&branch_id={random.choice(picks['branches'])}"),
-        ("page /sales/?search", f"/sales/?search={customer['phone'][-7:]}"),
+        ("page /sales/?search", f"/sales/?search=0{customer['phone'][3:]}"),
         ("page /sales/[id]/ (invoice)", f"/sales/{sale['id']}/"), ("pdf /sales/[id]/pdf/", f"/sales/{sale['id']}/pdf/"),
         ("page /inventory/", "/inventory/"), ("page /inventory/?q", f"/inventory/?q={words[-1]}"),
         ("page /inventory/?filters", f"/inventory/?status=in_stock&fineness=750&page={random.randint(1, 20)}"),
@@ -177,7 +177,7 @@ def cpu_plan(picks: dict, extra_paths: list[str]):
         ("htmx POST /pos/add/", "POST", "/pos/add/", {"item_id": item["id"]}, True),
         ("htmx POST /pos/lines/[i]/ (remove)", "POST", "/pos/lines/0/", {"action": "remove"}, True),
         ("htmx POST /pos/scan/ (SKU)", "POST", "/pos/scan/", {"code": item["sku"]}, True),
-        ("htmx GET /pos/customer/search/", "GET", f"/pos/customer/search/?q={customer['phone'][-7:]}", None, True),
+        ("htmx GET /pos/customer/search/", "GET", f"/pos/customer/search/?q=0{customer['phone'][3:]}", None, True),
         ("htmx POST /pos/customer/", "POST", "/pos/customer/", {"customer_id": customer["id"]}, True),
         ("htmx POST /pos/payments/", "POST", "/pos/payments/", "amount", True),
         ("htmx POST /pos/checkout/", "POST", "/pos/checkout/", {}, True),
@@ -239,7 +239,7 @@ def measure(args, *, shop, facts: dict, picks: dict, emails: list[str], password
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zargar")
     server_env = {"DATABASE_URL": url + ("&" if "?" in url else "?") + f"application_name={APPLICATION_NAME}",
                   "THROTTLE_AUTH": "1000000/min", "THROTTLE_ANON": "1000000/min"}
-    server = gunicorn_start(args.port, args.workers, extra_env=server_env)
+    server = gunicorn_start(args.port, args.workers, code=Path(args.code), extra_env=server_env)
     try:
         log(f"gunicorn on 127.0.0.1:{args.port} ({args.workers} workers, production settings); logging in {len(emails)} users")
         sessions = []
@@ -254,8 +254,8 @@ def measure(args, *, shop, facts: dict, picks: dict, emails: list[str], password
         extra_paths = [p for p in navigation(browser) if p not in KNOWN_PATHS]
         log(f"links of the navigation beyond the known pages: {extra_paths or 'none'}")
         meter = Meter(server.pid)
-        log("warming up (each request type a few times per worker, not measured)")
-        cpu_pass(browser, meter, picks, extra_paths, rounds=args.workers)
+        log("warming up (each request type twice, not measured)")
+        cpu_pass(browser, meter, picks, extra_paths, rounds=2)
 
         setup_path = base.with_name(base.name + "-setup.json")
         setup_path.touch(mode=0o600)
@@ -304,7 +304,7 @@ def measure(args, *, shop, facts: dict, picks: dict, emails: list[str], password
                                  "locust": round(locust_cpu / seconds, 2)},
                 other_processes_cpu_cores=round(max(0.0, busy - workers_cpu - backends_cpu - locust_cpu) / seconds, 2))
     result = {
-        "benchmark": "ui", "at": datetime.now(dt_timezone.utc).isoformat(),
+        "benchmark": "ui", "at": datetime.now(dt_timezone.utc).isoformat(), "code": args.code,
         "server": {"gunicorn_workers": args.workers, "worker_class": "sync", "settings": "config.settings.production"},
         "load": {"users": args.users, "spawn_rate": args.spawn_rate, "run_time": args.run_time, "seconds": round(seconds, 1),
                  "wait_between_requests_s": [float(os.environ.get("PERF_WAIT_MIN", "1")), float(os.environ.get("PERF_WAIT_MAX", "3"))],

@@ -122,7 +122,8 @@ class StaffUser(HttpUser):
             self.htmx("POST", "/pos/scan/", "/pos/scan/ (SKU)", data={"code": item["sku"]})
         if random.random() < 0.5:
             customer = random.choice(self.picks["customers"])
-            query = customer["name"].split()[-1] if random.random() < 0.5 else customer["phone"][-7:]
+            # a name, or the phone as people type it: 0912... for +98912...
+            query = customer["name"].split()[-1] if random.random() < 0.5 else f"0{customer['phone'][3:]}"
             self.htmx("GET", f"/pos/customer/search/?q={query}", "/pos/customer/search/", marker=None)
             self.htmx("POST", "/pos/customer/", "/pos/customer/", data={"customer_id": customer["id"]})
         amount = AMOUNT.search(self.panel)  # "Left to pay", pre-filled in the payment form
@@ -161,7 +162,7 @@ class StaffUser(HttpUser):
             if random.random() < 0.5:
                 query = random.choice(self.picks["sales"])["label"]
             else:
-                query = random.choice(self.picks["customers"])["phone"][-7:]
+                query = f"0{random.choice(self.picks['customers'])['phone'][3:]}"
             self.page(f"/sales/?search={query}", "/sales/?search")
 
     @task(2)
