@@ -74,17 +74,23 @@ def backend_pids(application_name: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (threads included)."""
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU of each of these processes so far."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two readings by the processes in both (a backend
+    that closed in between is lost; one that opened counts from zero)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 class LoadSampler(threading.Thread):
@@ -125,7 +131,7 @@ class Meter:
         self.backends |= set(backend_pids(APPLICATION_NAME))
         return worker_pids(self.master_pid), sorted(self.backends)
 
-    def read(self) -> tuple[float, float]:
+    def read(self) -> tuple[dict, dict]:
         workers, backends = self.pids()
         return cpu_seconds(workers), cpu_seconds(backends)
 
@@ -201,8 +207,8 @@ def cpu_pass(browser: Browser, meter: Meter, picks: dict, extra_paths: list[str]
             after_w, after_b = meter.read()
             entry = found.setdefault(name, {"wall": [], "worker": 0.0, "db": 0.0, "errors": 0})
             entry["wall"].append(elapsed)
-            entry["worker"] += after_w - before_w
-            entry["db"] += after_b - before_b
+            entry["worker"] += spent(before_w, after_w)
+            entry["db"] += spent(before_b, after_b)
             if response.status_code not in (200, 204):
                 entry["errors"] += 1
     return {name: {"alone_p50_ms": round(percentile(e["wall"], 50) * 1000, 1),
@@ -283,7 +289,7 @@ def measure(args, *, shop, facts: dict, picks: dict, emails: list[str], password
 
     ticks = os.sysconf("SC_CLK_TCK")
     busy = (machine_after[0] - machine_before[0]) / ticks
-    workers_cpu, backends_cpu = workers_after - workers_before, backends_after - backends_before
+    workers_cpu, backends_cpu = spent(workers_before, workers_after), spent(backends_before, backends_after)
     requests = stats["total"]["requests"]
     rows = []
     for entry in stats["endpoints"]:

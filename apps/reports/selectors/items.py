@@ -66,10 +66,9 @@ def _top_candidates(split, limit: int, branch_id: UUID | None, by: str) -> tuple
     closed = kept["rows"]
     if len(closed) < limit:
         return None
-    live = (figures.lines_by_item(start=split.live[0], end=split.live[1], branch_id=branch_id, named=True)
-            if split.live else [])
-    most = max((row[by] or 0 for row in live), default=0)
-    if any((row[by] or 0) < 0 for row in live):
+    least, most = (figures.lines_by_item_range(start=split.live[0], end=split.live[1], branch_id=branch_id, by=by)
+                   if split.live else (0, 0))
+    if least < 0:
         return None
     cut = (closed[limit - 1][by] or 0) - most
     if cut <= 0:  # an item sold today only could make it
@@ -79,6 +78,8 @@ def _top_candidates(split, limit: int, branch_id: UUID | None, by: str) -> tuple
         return None  # the candidates may go on past the rows kept
     by_item = {row["item_id"]: {key: row[key] or 0 for key in _SUMS} for row in candidates}
     names = {}
+    live = (figures.lines_by_item(start=split.live[0], end=split.live[1], branch_id=branch_id, named=True, item_ids=by_item)
+            if split.live else [])
     for row in live:
         if row["item_id"] in by_item:
             names[row["item_id"]] = {key: row[key] for key in figures.ITEM_NAMES}
