@@ -75,6 +75,16 @@ bench-shopwork: bootstrap
 clean:
 	rm -rf .venv var staticfiles .pytest_cache .hypothesis
 
+# The staff pages and the counter's htmx actions at 20 Locust users under
+# gunicorn, on a bench shop with 10,000 items and over a million sales (seeded
+# set-wise on the first run): p50 / p95 / p99, worker CPU per request, the load.
+# make bench-ui ARGS="--run-time 60s"   (docs/performance.md, "Staff pages at 20 users")
+.PHONY: bench-ui
+bench-ui: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
+		&& .venv/bin/python manage.py migrate_schemas -v 0
+	@.venv/bin/python scripts/bench_ui.py $(ARGS)
+
 # Locust load of the bench shop: POS terminals and staff API users (tests/performance/README.md).
 # make bench-locust ARGS="20 5 30s"   (users, spawn rate per second, run time)
 .PHONY: bench-locust

@@ -59,9 +59,11 @@ def log(message: str) -> None:
     print(f"[bench-dashboard] {message}", flush=True)
 
 
-def shop_prepare(*, domain: str, branches: int, items: int, customers: int, password: str):
+def shop_prepare(*, domain: str, branches: int, items: int, customers: int, password: str,
+                 name: str = "Dashboard Bench"):
     """The shop, its branches, items, customers and a gold rate, through the
-    services; a manager with this run's password."""
+    services; a manager with this run's password. (scripts/bench_ui.py makes
+    its own shop with this, under another name.)"""
     from apps.accounts.models import Role, User
     from apps.accounts.services import user_create, user_set_role
     from apps.branches.models import Branch
@@ -77,7 +79,7 @@ def shop_prepare(*, domain: str, branches: int, items: int, customers: int, pass
     shop = shop_get_by_domain(domain)
     if shop is None:
         log(f"creating shop {domain}")
-        shop = shop_create(name="Dashboard Bench", domain=domain, owner_email=f"owner@{domain}",
+        shop = shop_create(name=name, domain=domain, owner_email=f"owner@{domain}",
                            owner_password=secrets.token_urlsafe(16)).tenant
     with shop:
         owner = User.objects.get(email=f"owner@{domain}")
@@ -86,6 +88,8 @@ def shop_prepare(*, domain: str, branches: int, items: int, customers: int, pass
         main = Branch.objects.order_by("created_at", "pk").first()
         category = Category.objects.filter(name="Bench").first() or category_create(name="Bench")
         for n in range(Item.objects.filter(sku__startswith=ITEM_PREFIX).count(), items):
+            if n and n % 1000 == 0:
+                log(f"{n:,} items")
             item_create(
                 actor=owner, sku=f"{ITEM_PREFIX}{n:05d}", name=f"Bench ring {n}", category=category, branch=main,
                 fineness=(750, 750, 916, 875, 585)[n % 5], gross_weight=Decimal(1500 + (n * 7919) % 23500) / 1000,
@@ -109,10 +113,11 @@ def shop_prepare(*, domain: str, branches: int, items: int, customers: int, pass
     return shop, email, user.pk
 
 
-def history_prepare(shop, *, sales: int, days: int, cashier_id: int) -> dict:
+def history_prepare(shop, *, sales: int, days: int, cashier_id: int, aggregate_days: int | None = None) -> dict:
     """Tops the shop up to `sales` sales before today (over `days` days) and
     today to a whole day's share (between midnight and now); rebuilds the daily aggregates of every
-    day written (the whole history the first time)."""
+    day written (the whole history the first time), or of the last
+    `aggregate_days` at most (the staff pages read the last 30: bench_ui)."""
     from django.utils import timezone
 
     from apps.branches.models import Branch
@@ -144,6 +149,9 @@ def history_prepare(shop, *, sales: int, days: int, cashier_id: int) -> dict:
         whole = DailySales.objects.filter(day__gte=oldest).count() >= Branch.objects.count() * span
         # the whole history unless every day has its rows already; then the days since the last run
         rebuild_days = span if seeded or not whole or last is None else max(2, (today - min(last, today)).days + 1)
+        if aggregate_days:
+            whole = DailySales.objects.filter(day__gt=today - timedelta(days=aggregate_days)).count() >= Branch.objects.count() * aggregate_days
+            rebuild_days = min(rebuild_days if seeded or not whole else max(2, (today - min(last or today, today)).days + 1), aggregate_days)
         started = time.monotonic()
         log(f"rebuilding the daily aggregates of {rebuild_days} days")
         rows = daily_sales_rebuild(days=rebuild_days, today=today)

@@ -6,7 +6,9 @@ from datetime import date, datetime, time
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from apps.branches.models import Branch
 from apps.core.errors import ApplicationError
+from apps.customers.models import Customer
 from apps.customers.text import normalize_digits
 from apps.sales.models import (
     Payment,
@@ -23,6 +25,9 @@ from apps.sales.models import (
 # A query made only of these may be (part of) a phone number.
 _PHONE_QUERY = re.compile(r"^[\d\s+\-()]+$")
 _MIN_PHONE_DIGITS = 3
+# Up to this many customers found by a phone search are handed to the sales
+# query by id (the customer index); more, and PostgreSQL joins them.
+_PHONE_CUSTOMERS_MAX = 200
 
 SALE_FILTERS = frozenset(
     {"branch_id", "terminal_id", "cashier_id", "customer_id", "status", "source", "date_from", "date_to", "search"}
@@ -51,20 +56,32 @@ def sale_search(query: str) -> Q:
     """Invoice label as printed ("B1-000042", also "b1-42", in Persian or
     Latin digits), invoice number (exact), receipt number (exact, any case of
     letters), or customer phone (contains its digits, leading zeros dropped
-    so that "0912 765..." finds "+98912765...")."""
+    so that "0912 765..." finds "+98912765...").
+
+    Every alternative is a condition on the sale's own indexed columns (the
+    branches and customers it names are looked up first): an OR that reaches
+    into a joined table cannot use an index, and with a million sales such a
+    search read them all (scripts/bench_ui.py)."""
     text = normalize_digits(query or "").strip()
     if not text:
         return Q(pk__in=[])
     match = Q(receipt_number__in=sorted({text, text.upper()}))
     if text.isdigit() and len(text) <= 18:
-        match |= Q(invoice_number=int(text))
+        # the (branch, invoice number) unique index, once per branch
+        match |= Q(branch_id__in=list(Branch.objects.values_list("pk", flat=True)), invoice_number=int(text))
     label = invoice_label_parse(text)
     if label is not None:
-        match |= Q(branch__code__iexact=label[0], invoice_number=label[1])
+        branches = list(Branch.objects.filter(code__iexact=label[0]).values_list("pk", flat=True))
+        if branches:
+            match |= Q(branch_id__in=branches, invoice_number=label[1])
     if _PHONE_QUERY.match(text):
         digits = re.sub(r"\D", "", text).lstrip("0")
         if len(digits) >= _MIN_PHONE_DIGITS:
-            match |= Q(customer__phone__contains=digits)
+            customers = list(Customer.objects.filter(phone__contains=digits).values_list("pk", flat=True)[:_PHONE_CUSTOMERS_MAX + 1])
+            if len(customers) > _PHONE_CUSTOMERS_MAX:  # a few digits found most customers: let PostgreSQL join
+                match |= Q(customer__phone__contains=digits)
+            elif customers:
+                match |= Q(customer_id__in=customers)
     return match
 
 

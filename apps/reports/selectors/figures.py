@@ -13,6 +13,7 @@ from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Count, DateField, DecimalField, ExpressionWrapper, F, Max, Q, Sum, Value
 from django.db.models.functions import TruncDate
 
@@ -82,18 +83,36 @@ ITEM_NAMES = ("item__sku", "item__name", "item__category__name")
 
 
 def lines_by_item(*, start: datetime, end: datetime, branch_id: UUID | None = None, named: bool = False,
-                  order: tuple[str, ...] = (), limit: int | None = None) -> list[dict]:
+                  order: tuple[str, ...] = (), limit: int | None = None, item_ids=None) -> list[dict]:
     """Lines of the sales not voided, by item: lines, pieces, pieces brought
     back since, net grams and total (and, `named`, the item's SKU, name and
-    category: `ITEM_NAMES`); the first `limit` in `order` if asked."""
+    category: `ITEM_NAMES`); the first `limit` in `order` if asked; only
+    the items `item_ids` if given."""
+    lines = SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
+    if item_ids is not None:
+        lines = lines.filter(item_id__in=list(item_ids))
     rows = (
-        SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
+        lines
         .values("item_id", *(ITEM_NAMES if named else ()))
         .annotate(lines=Count("id"), pieces=Sum("quantity"), returned=Sum("returned_quantity"), grams=Sum(LINE_GRAMS),
                   total=Sum("total"))
         .order_by(*order)  # none by default: PostgreSQL may hash the groups
     )
     return list(rows[:limit] if limit else rows)
+
+
+def lines_by_item_range(*, start: datetime, end: datetime, branch_id: UUID | None = None, by: str = "total") -> tuple:
+    """(lowest, highest) sum of `by` ("total" or "pieces") any one item has
+    in the lines of the sales not voided; (0, 0) without lines. One row
+    from PostgreSQL, not one per item."""
+    per_item = (
+        SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
+        .values("item_id").annotate(s=Sum("quantity" if by == "pieces" else "total")).order_by().values("s")
+    )
+    with connection.cursor() as cursor:
+        sql, params = per_item.query.sql_with_params()
+        cursor.execute(f"SELECT coalesce(min(s), 0), coalesce(max(s), 0) FROM ({sql}) per_item", params)
+        return cursor.fetchone()
 
 
 def customers_served(*, start: datetime, end: datetime, branch_id: UUID | None = None) -> list[dict]:

@@ -52,6 +52,42 @@ def items_in_period(period: Period, *, branch_id: UUID | None = None) -> list[di
     return _named(*_sums_by_item(period, branch_id))
 
 
+def _top_candidates(split, limit: int, branch_id: UUID | None, by: str) -> tuple[dict, dict] | None:
+    """The sums of the only items that can rank in the first `limit`, or
+    None when that cannot be told from the closed days' first rows.
+
+    An item's sum is its closed days' plus today's. Today adds at most
+    `most` to any item, so an item whose closed sum is below the limit-th
+    closed sum less `most` ends below the limit-th item whatever today
+    brings: the candidates are the closed rows down to there, with today
+    added. A month of 10,000 items is then a few hundred rows from the
+    cache, not ten thousand (scripts/bench_ui.py: the dashboard)."""
+    kept = daily.daily_items_ranked(start=split.closed[0], end=split.closed[1], branch_id=branch_id, by=by)
+    closed = kept["rows"]
+    if len(closed) < limit:
+        return None
+    least, most = (figures.lines_by_item_range(start=split.live[0], end=split.live[1], branch_id=branch_id, by=by)
+                   if split.live else (0, 0))
+    if least < 0:
+        return None
+    cut = (closed[limit - 1][by] or 0) - most
+    if cut <= 0:  # an item sold today only could make it
+        return None
+    candidates = [row for row in closed if (row[by] or 0) >= cut]
+    if len(candidates) == len(closed) and not kept["complete"]:
+        return None  # the candidates may go on past the rows kept
+    by_item = {row["item_id"]: {key: row[key] or 0 for key in _SUMS} for row in candidates}
+    names = {}
+    live = (figures.lines_by_item(start=split.live[0], end=split.live[1], branch_id=branch_id, named=True, item_ids=by_item)
+            if split.live else [])
+    for row in live:
+        if row["item_id"] in by_item:
+            names[row["item_id"]] = {key: row[key] for key in figures.ITEM_NAMES}
+            for key in _SUMS:
+                by_item[row["item_id"]][key] += row[key] or 0
+    return by_item, names
+
+
 def sales_by_product(period: Period, *, limit: int | None = None, branch_id: UUID | None = None, by: str = "total") -> list[dict]:
     """Items by total (or by pieces), highest first, then by SKU. With a
     limit only the items that can make it (ties included) are looked up."""
@@ -60,7 +96,8 @@ def sales_by_product(period: Period, *, limit: int | None = None, branch_id: UUI
         return figures.lines_by_item(start=split.live[0], end=split.live[1], branch_id=branch_id, named=True,
                                      order=_ORDERS[by], limit=limit)
     rank = _RANKS[by]
-    by_item, names = _sums_by_item(period, branch_id)
+    top = _top_candidates(split, limit, branch_id, by) if limit else None
+    by_item, names = top if top is not None else _sums_by_item(period, branch_id)
     ranked = sorted(by_item.items(), key=lambda pair: rank(pair[1]))
     if limit and len(ranked) > limit:
         last = rank(ranked[limit - 1][1])
