@@ -18,7 +18,6 @@ content does not spill out of it, and the table does not stick out of the
 box it sits in unless that box scrolls.
 """
 import re
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -122,7 +121,7 @@ LAYOUT_PROBLEMS = r"""() => {
 def _make_layout_data():
     """An owner of the browser shop and the records the checked pages show:
     a sold item (stock movements with a sign), a customer with a purchase
-    and points, a terminal with an enrolled device. (Loyalty points of a
+    and points, a terminal with an enrolled device, an open review item. (Loyalty points of a
     sale come later, through the outbox: the points here are an adjustment.)"""
     from apps.accounts.models import User
     from apps.accounts.services import user_create
@@ -132,6 +131,7 @@ def _make_layout_data():
     from apps.inventory.models import Category
     from apps.inventory.services import item_create, stock_adjust
     from apps.pos_sync.services import device_enroll, enrollment_code_issue
+    from apps.review.services import review_open
     from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
     from apps.tenancy.models import Tenant
     from tests.browser.conftest import DOMAIN
@@ -153,6 +153,8 @@ def _make_layout_data():
         due = sale_quote(lines=lines).due
         sale = sale_create(actor=owner, branch=main, lines=lines, customer=customer,
                            payments=[PaymentInput(method="cash", amount=due)])
+        review_open(kind="price_mismatch", sale=sale, item=sold,
+                    details={"terminal_price": "53000000", "server_price": "53754400", "difference": "754400"})
         terminal = terminal_create(branch=main, name="Layout till")
         device_enroll(code=enrollment_code_issue(terminal=terminal, actor=owner).code, name="Layout tablet",
                       app_version="1.4.2-layout")
