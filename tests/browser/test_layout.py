@@ -153,18 +153,36 @@ def _make_layout_data():
         due = sale_quote(lines=lines).due
         sale = sale_create(actor=owner, branch=main, lines=lines, customer=customer,
                            payments=[PaymentInput(method="cash", amount=due)])
-        review_open(kind="price_mismatch", sale=sale, item=sold,
-                    details={"terminal_price": "53000000", "server_price": "53754400", "difference": "754400"})
+        review = review_open(kind="price_mismatch", sale=sale, item=sold,
+                             details={"terminal_price": "53000000", "server_price": "53754400", "difference": "754400"})
         terminal = terminal_create(branch=main, name="Layout till")
         device_enroll(code=enrollment_code_issue(terminal=terminal, actor=owner).code, name="Layout tablet",
                       app_version="1.4.2-layout")
-        return {"item": f"/inventory/{sold.pk}/", "customer": f"/customers/{customer.pk}/", "invoice": f"/sales/{sale.pk}/"}
+        return {"item": f"/inventory/{sold.pk}/", "customer": f"/customers/{customer.pk}/", "invoice": f"/sales/{sale.pk}/",
+                "review": review.pk}
+
+
+def _resolve_review(review_id):
+    """The queue as other tests of the shop expect it: the open item made here resolved."""
+    from apps.accounts.models import User
+    from apps.review.models import ReviewItem
+    from apps.review.services import review_resolve
+    from apps.tenancy.models import Tenant
+    from tests.browser.conftest import DOMAIN
+
+    with Tenant.objects.get(domains__domain=DOMAIN):
+        item = ReviewItem.objects.get(pk=review_id)
+        if item.status == ReviewItem.Status.OPEN:
+            review_resolve(item=item, actor=User.objects.get(email=OWNERS["en"]), note="Layout check done")
 
 
 @pytest.fixture(scope="module")
 def layout_pages(browser_shop, django_db_blocker):
     with django_db_blocker.unblock():
-        return run_committed(_make_layout_data)
+        pages = run_committed(_make_layout_data)
+    yield pages
+    with django_db_blocker.unblock():
+        run_committed(_resolve_review, pages["review"])
 
 
 def _slug(path: str) -> str:
