@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -216,10 +216,10 @@ def report_index(request):
 def report_csv(report: Report, currency: str) -> StreamingHttpResponse:
     """The whole report, streamed: rows are read as the file is sent, in the
     language of the request that asked for it."""
-    language = translation.get_language()
+    language, zone = translation.get_language(), timezone.get_current_timezone()
 
     def rows():
-        with translation.override(language):
+        with translation.override(language), timezone.override(zone):
             for row in chain([report.columns], report.rows, [report.footer] if report.footer else []):
                 yield [plain(v, k, currency) for v, k in zip(row, report.kinds)]
 
