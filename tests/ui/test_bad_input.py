@@ -294,5 +294,5 @@ def test_the_making_limit_is_the_shops_setting_in_the_service_form_and_counter(w
     item_update(actor=owner, item=ring, making_mode="percent", making_value=Decimal("10"))
     as_owner.post("/pos/add/", {"item_id": str(ring.pk)})
     panel = as_owner.post("/pos/lines/0/", {"quantity": "1", "making_value": "16"}, HTTP_HX_REQUEST="true")
-    assert b"15" in panel.content and ERROR_MARK.search(panel.content)
+    assert ERROR_MARK.search(panel.content)
     assert as_owner.session["pos_cart"]["lines"][0]["making_value"] is None
