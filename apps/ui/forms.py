@@ -31,9 +31,9 @@ class AmountField(forms.CharField):
         if number is None:
             return None
         if number.adjusted() >= self.whole_digits:  # before rounding, which a 30-digit number overflows
-            raise ValidationError(_("At most %(digits)s digits before the point.") % {"digits": self.whole_digits}, code="max_digits")
+            raise ValidationError(_("At most %(digits)s digits before the point.") % {"digits": localize_digits(self.whole_digits)}, code="max_digits")
         if number != number.quantize(Decimal(1).scaleb(-self.places)):
-            raise ValidationError(_("At most %(places)s decimal places.") % {"places": self.places}, code="places")
+            raise ValidationError(_("At most %(places)s decimal places.") % {"places": localize_digits(self.places)}, code="places")
         if self.min_value is not None and number < self.min_value:
             if self.min_value > 0:
                 raise ValidationError(_("Must be more than zero."), code="min_value")

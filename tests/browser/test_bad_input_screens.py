@@ -50,5 +50,6 @@ def test_bad_numbers_are_errors_beside_their_fields(page, language):
         expect(page.locator("#pos .messages li.error")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, f"bad-input-counter-{language}-{width}")
-        page.locator("form[action='/pos/clear/'] button").first.click()
+        page.once("dialog", lambda dialog: dialog.accept())  # "Clear the sale?"
+        page.locator("#pos form[action='/pos/clear/'] button").first.click()
         expect(page.locator("#cart-lines .cart-line")).to_have_count(0)
