@@ -5,7 +5,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.validators import MaxLengthValidator
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -38,12 +39,26 @@ class LoginView(auth_views.LoginView):
         return super().form_valid(form)
 
 
+# No one types more; a longer one is refused on the form rather than hashed.
+PASSWORD_MAX_LENGTH = 512
+
+
+class BoundedPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("old_password", "new_password1", "new_password2"):
+            self.fields[name].max_length = PASSWORD_MAX_LENGTH
+            self.fields[name].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+            self.fields[name].widget.attrs["maxlength"] = str(PASSWORD_MAX_LENGTH)
+
+
 class LogoutView(auth_views.LogoutView):
     next_page = reverse_lazy("ui:login")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = BoundedPasswordChangeForm
     success_url = reverse_lazy("ui:dashboard")
 
     def form_valid(self, form):

@@ -141,6 +141,12 @@ def _check_relations(*, category=None, branch=None) -> None:
         raise ApplicationError("invalid_branch", "The branch must be an existing branch.")
 
 
+def shop_making_percent_max() -> Decimal | None:
+    """The shop's highest making charge in percent (its settings), read from
+    the request's shop; None outside a shop (no limit to apply)."""
+    return getattr(getattr(connection, "tenant", None), "making_percent_max", None)
+
+
 @transaction.atomic
 def item_create(
     *,
@@ -169,7 +175,8 @@ def item_create(
             "gross_weight": gross_weight, "stone_weight": stone_weight,
             "making_mode": making_mode, "making_value": making_value, "stone_value": stone_value,
             "pricing_mode": pricing_mode, "fixed_price": fixed_price, "cost": cost,
-        }
+        },
+        making_percent_max=shop_making_percent_max(),
     )
     if category is None or branch is None:
         raise ApplicationError("invalid_category" if category is None else "invalid_branch", "Category and branch are required.")
@@ -202,8 +209,11 @@ def item_update(*, actor, item: Item, **fields) -> Item:
     wanted = {**current, **{k: v for k, v in fields.items() if k in ITEM_ATTRIBUTES}}
     if fields.get("pricing_mode") == Item.PricingMode.GOLD_RATE and "fixed_price" not in fields:
         wanted["fixed_price"] = None
+    # The limit holds for a making charge being set; an item priced before
+    # the shop lowered its limit keeps its charge until it is changed.
+    making_changed = any(wanted[name] != current[name] for name in ("making_mode", "making_value"))
     try:
-        new = validation.item_attributes(wanted)
+        new = validation.item_attributes(wanted, making_percent_max=shop_making_percent_max() if making_changed else None)
     except ApplicationError as exc:
         # One weight changed against the other as stored: a conflict with the item (409), not a bad request.
         if exc.code == "invalid_weight" and len({"gross_weight", "stone_weight"} & set(fields)) == 1 and "exceeds" in exc.message:

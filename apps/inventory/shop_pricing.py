@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from apps.core.errors import ApplicationError
-from apps.inventory import pricing
+from apps.inventory import pricing, validation
 from apps.inventory.models import GoldRate, Item
 from apps.inventory.selectors import gold_rate_current, gold_rate_for_fineness
 
@@ -161,6 +161,9 @@ def line_price(
             making_override, code="invalid_making_value", quantum=MONEY_FIELD_QUANTUM,
             message="A making charge must be a non-negative amount with at most 2 decimal places.",
         )
+        if making_value != item_making:  # a charge changed at the counter keeps to the shop's limit, as the tag does
+            validation.making_within_limit(making_mode=making_mode, making_value=making_value,
+                                           limit=getattr(shop, "making_percent_max", None))
         gold_rate_id = gold_rate.pk
         try:
             unit = pricing.price_gold_piece(

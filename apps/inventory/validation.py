@@ -89,9 +89,30 @@ def aware_datetime(value, field: str) -> datetime:
     return value
 
 
-def item_attributes(values: dict) -> dict:
+def gold_net_weight(*, pricing_mode: str, net_weight: Decimal) -> None:
+    """A gold-priced item is sold by its gold: with no gold in it, it would
+    sell for nothing (issue 14). Fixed-price goods may weigh nothing."""
+    if pricing_mode == PricingMode.GOLD_RATE and net_weight <= 0:
+        raise ApplicationError(
+            "invalid_weight", "An item priced by the gold rate needs a net weight above zero (gross weight less stones).",
+            details=[{"field": "gross_weight", "code": "invalid_weight", "message": "The net weight must be above zero."}],
+        )
+
+
+def making_within_limit(*, making_mode: str, making_value: Decimal, limit: Decimal | None) -> None:
+    """In percent mode a making charge above the shop's limit
+    (`making_percent_max`, its settings) is a typo: 500 % is refused."""
+    if limit is not None and making_mode == MakingMode.PERCENT and making_value > limit:
+        message = f"A making charge of {making_value}% is above the shop's limit of {limit}%."
+        raise ApplicationError("making_over_limit", message,
+                               details=[{"field": "making_value", "code": "making_over_limit", "message": message,
+                                         "limit": str(limit)}])
+
+
+def item_attributes(values: dict, *, making_percent_max: Decimal | None = None) -> dict:
     """Normalizes the attributes an item is created or edited with and checks
-    they hold together; adds the computed `net_weight`."""
+    they hold together; adds the computed `net_weight`. With
+    `making_percent_max`, a percent making charge above it is refused."""
     out = {
         "sku": text(values["sku"], field="SKU", code="invalid_sku", max_length=64),
         "barcode": text(values["barcode"], field="Barcode", code="invalid_barcode", max_length=64, required=False) or None,
@@ -119,6 +140,8 @@ def item_attributes(values: dict) -> dict:
         out["fixed_price"] = money(out["fixed_price"], "Fixed price")
     elif out["fixed_price"] is not None:
         raise ApplicationError("fixed_price_not_allowed", "An item priced by the gold rate has no fixed price.")
+    gold_net_weight(pricing_mode=out["pricing_mode"], net_weight=out["net_weight"])
+    making_within_limit(making_mode=out["making_mode"], making_value=out["making_value"], limit=making_percent_max)
     return out
 
 

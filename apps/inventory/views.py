@@ -16,7 +16,8 @@ from apps.inventory import pricing
 from apps.inventory.models import Category, GoldRate, Item, StockMovement
 from apps.inventory.selectors import gold_rate_current, gold_rate_for_fineness
 from apps.inventory.shop_pricing import item_price_quote, tax_rules_for_shop
-from apps.inventory.services import category_create, gold_rate_set, item_create, item_update
+from apps.inventory import validation
+from apps.inventory.services import category_create, gold_rate_set, item_create, item_update, shop_making_percent_max
 from apps.inventory.validation import HAND_SET_STATUSES
 from apps.ui import formatting
 from apps.ui.barcode import code128_svg
@@ -31,7 +32,7 @@ ITEM_ERROR_FIELDS = {
     "sku_taken": "sku", "invalid_sku": "sku", "barcode_taken": "barcode", "invalid_barcode": "barcode",
     "invalid_name": "name", "invalid_fineness": "fineness", "invalid_weight": "gross_weight",
     "fixed_price_required": "fixed_price", "fixed_price_not_allowed": "fixed_price", "invalid_quantity": "quantity",
-    "category_exists": "new_category", "invalid_category_name": "new_category",
+    "category_exists": "new_category", "invalid_category_name": "new_category", "making_over_limit": "making_value",
 }
 VIEW_STOCK = ("accounts.sell", "accounts.manage_inventory")
 
@@ -128,7 +129,31 @@ class ItemForm(forms.Form):
             self.add_error("category", _("Pick a category or name a new one."))
         if data.get("pricing_mode") == Item.PricingMode.FIXED and data.get("fixed_price") is None:
             self.add_error("fixed_price", _("An item sold at a fixed price needs that price."))
+        gross, stones = data.get("gross_weight"), data.get("stone_weight") or Decimal(0)
+        if gross is not None and stones > gross:
+            self.add_error("stone_weight", _("The stones cannot weigh more than the whole piece."))
+        elif gross is not None and data.get("pricing_mode"):
+            try:
+                validation.gold_net_weight(pricing_mode=data["pricing_mode"], net_weight=gross - stones)
+            except ApplicationError:
+                self.add_error("gross_weight", _("An item priced by the gold rate needs a net weight above zero."))
+        self._check_making(data)
         return data
+
+    def _check_making(self, data) -> None:
+        """The shop's limit on a percent making charge (its settings); on
+        edit only when the charge is being changed, as in item_update."""
+        mode, value = data.get("making_mode"), data.get("making_value") or Decimal(0)
+        if mode is None or "making_value" in self.errors:
+            return
+        if self.initial and (mode, value) == (self.initial.get("making_mode"), self.initial.get("making_value")):
+            return
+        limit = shop_making_percent_max()
+        try:
+            validation.making_within_limit(making_mode=mode, making_value=value, limit=limit)
+        except ApplicationError:
+            self.add_error("making_value", _("At most %(limit)s%% of the gold value (the shop's limit).")
+                           % {"limit": formatting.number(limit.normalize())})
 
     def values(self) -> dict:
         data = self.cleaned_data

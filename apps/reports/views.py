@@ -6,6 +6,7 @@ ISO dates) to CSV so that spreadsheets read it, through the one CSV writer
 figure comes from `apps.reports.selectors` (past days from the daily
 aggregates, today live)."""
 from dataclasses import dataclass, field
+from itertools import chain
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,8 +14,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,6 +38,8 @@ DEFAULT_DAYS = 30
 DASHBOARD_FINENESSES = (750, 999, 916, 705)
 DASHBOARD_LOW_STOCK_ROWS = 8
 REPORT_ROWS_PER_PAGE = 100
+TOP_CUSTOMERS = 20  # on the page; the CSV and the PDF hold every buyer
+EXPORT_CHUNK = 2000  # rows read from the database at a time for an export
 
 
 @dataclass
@@ -44,7 +48,7 @@ class Report:
     title: str
     columns: list[str]
     kinds: list[str]  # text, money, grams, int, date, digits
-    rows: list[list]
+    rows: list[list]  # an iterator, read once, when built for an export (`whole`)
     footer: list | None = None
     summary: list[tuple[str, str]] = field(default_factory=list)
     chart: Chart | None = None
@@ -101,7 +105,7 @@ def _period_text(period: Period) -> str:
     return f"{formatting.date_text(period.date_from)} – {formatting.date_text(period.date_to)}"
 
 
-def daily_report(form: PeriodForm, shop) -> Report:
+def daily_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     period = form.period()
     sales = period_sales(period)
     days, summary, payments = sales.days, sales.summary, sales.payments
@@ -117,7 +121,7 @@ def daily_report(form: PeriodForm, shop) -> Report:
     )
 
 
-def products_report(form: PeriodForm, shop) -> Report:
+def products_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     period = form.period()
     rows = [[r["item__sku"], r["item__name"], r["item__category__name"], r["pieces"], r["returned"], r["grams"], r["total"]]
             for r in items.sales_by_product(period)]
@@ -130,7 +134,7 @@ def products_report(form: PeriodForm, shop) -> Report:
     )
 
 
-def categories_report(form: PeriodForm, shop) -> Report:
+def categories_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     period = form.period()
     rows = [[r["item__category__name"], r["lines"], r["pieces"], r["grams"], r["total"]] for r in items.sales_by_category(period)]
     return Report(
@@ -143,17 +147,18 @@ def categories_report(form: PeriodForm, shop) -> Report:
     )
 
 
-def customers_report(form: PeriodForm, shop) -> Report:
+def customers_report(form: PeriodForm, shop, whole: bool = False) -> Report:
+    """The page shows the period's top buyers; the export (`whole`) every one."""
     period = form.period()
-    stats = customers.customer_analytics(period)
-    rows = [[r["customer"].full_name if r["customer"] else "—", r["customer"].phone if r["customer"] else "",
+    stats = customers.customer_analytics(period, limit=None if whole else TOP_CUSTOMERS)
+    rows = ([r["customer"].full_name if r["customer"] else "—", r["customer"].phone if r["customer"] else "",
              label("tier", r["customer"].tier_id) if r["customer"] else "", r["purchases"], r["spent"], r["last"].date() if r["last"] else None]
-            for r in stats["top"]]
+            for r in stats["top"])
     n = lambda v: formatting.number(v, 0)  # noqa: E731
     return Report(
         name="customers", title=_("Customer analytics"), period_text=_period_text(period),
         columns=[_("Customer"), _("Phone"), _("Tier"), _("Purchases"), _("Spent"), _("Last purchase")],
-        kinds=["text", "text", "text", "int", "money", "date"], rows=rows,
+        kinds=["text", "text", "text", "int", "money", "date"], rows=rows if whole else list(rows),
         summary=[(_("Customers"), n(stats["customers"])), (_("New in the period"), n(stats["new"])),
                  (_("Bought in the period"), n(stats["buyers"])), (_("Bought more than once"), n(stats["repeat"])),
                  (_("Walk-in sales"), f'{n(stats["walk_in_count"])} · {formatting.money(stats["walk_in_total"], shop.currency)}')]
@@ -161,7 +166,7 @@ def customers_report(form: PeriodForm, shop) -> Report:
     )
 
 
-def valuation_report(form: PeriodForm, shop) -> Report:
+def valuation_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     rate = gold_rate_current()
     stats = stock.inventory_valuation(rate)
     rows = [[r["fineness"], r["pieces"], r["grams"], r["pure"], r["rate"], r["value"], r["cost"]] for r in stats["rows"]]
@@ -181,9 +186,12 @@ def valuation_report(form: PeriodForm, shop) -> Report:
     )
 
 
-def low_stock_report(form: PeriodForm, shop) -> Report:
+def low_stock_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     threshold = form.threshold_value(default=shop.low_stock_threshold)
-    rows = [[i.sku, i.name, i.category.name, i.branch.name, i.fineness, i.quantity] for i in stock.low_stock(threshold)]
+    found = stock.low_stock(threshold).select_related("category", "branch")
+    rows = ([i.sku, i.name, i.category.name, i.branch.name, i.fineness, i.quantity]
+            for i in (found.iterator(chunk_size=EXPORT_CHUNK) if whole else found))
+    rows = rows if whole else list(rows)
     return Report(
         name="low-stock", title=_("Low stock"), period_text=_("Stock at or below %(n)s") % {"n": formatting.number(threshold, 0)},
         columns=[_("SKU"), _("Item"), _("Category"), _("Branch"), _("Fineness"), _("Quantity")],
@@ -207,10 +215,17 @@ def report_index(request):
     return render(request, "reports/index.html", {"reports": [(name, title) for name, (_f, title) in REPORTS.items()]})
 
 
-def report_csv(report: Report, currency: str) -> HttpResponse:
-    rows = [report.columns] + report.rows + ([report.footer] if report.footer else [])
-    return csv_response([[plain(v, k, currency) for v, k in zip(row, report.kinds)] for row in rows],
-                        filename=f"{report.name}-{today().isoformat()}.csv")
+def report_csv(report: Report, currency: str) -> StreamingHttpResponse:
+    """The whole report, streamed: rows are read as the file is sent, in the
+    language of the request that asked for it."""
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+
+    def rows():
+        with translation.override(language), timezone.override(zone):
+            for row in chain([report.columns], report.rows, [report.footer] if report.footer else []):
+                yield [plain(v, k, currency) for v, k in zip(row, report.kinds)]
+
+    return csv_response(rows(), filename=f"{report.name}-{today().isoformat()}.csv")
 
 
 def report_pdf(report: Report, shop, rtl: bool) -> HttpResponse:
@@ -235,11 +250,12 @@ def report_page(request, name: str):
     build = REPORTS[name][0]
     shop = request.tenant
     form = PeriodForm(request.GET or None)
-    report = build(form, shop)
     wanted = request.GET.get("format")
+    report = build(form, shop, whole=wanted in ("csv", "pdf"))
     if wanted == "csv":
         return report_csv(report, shop.currency)
     if wanted == "pdf":
+        report.rows = list(report.rows)
         try:
             return report_pdf(report, shop, rtl=request.LANGUAGE_CODE == "fa")
         except ApplicationError as exc:

@@ -40,12 +40,14 @@ from apps.sales.cart import (
     cart_load,
     cart_store,
 )
-from apps.sales.models import ENTERED_PAYMENT_METHODS, PaymentMethod, PayoutMethod, SaleSource
+from apps.sales.counter_forms import LineChangeForm, PaymentForm, TradeInForm
 from apps.sales.exchange import sale_exchange
+from apps.sales.models import ENTERED_PAYMENT_METHODS, PaymentMethod, PayoutMethod, SaleSource
 from apps.sales.reversals import return_quote
 from apps.sales.selectors import sale_get
 from apps.sales.services import sale_create, sale_quote
 from apps.ui import formatting
+from apps.ui.forms import form_errors_text
 from apps.ui.labels import error_text, label
 from apps.ui.permissions import is_htmx, permission_required
 
@@ -163,10 +165,6 @@ def _try(request, cart: Cart, change) -> bool:
     return True
 
 
-def _number(request, name: str) -> Decimal | None:
-    return formatting.parse_decimal(request.POST.get(name, ""))
-
-
 # --------------------------------------------------------------------------
 # the screen and its actions
 # --------------------------------------------------------------------------
@@ -251,14 +249,17 @@ def pos_line(request, index: int):
         cart_store(request.session, cart)
         return _respond(request, cart)
 
+    form = LineChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return _respond(request, cart)
+    typed = form.cleaned_data
+
     def change(trial: Cart):
         line = trial.lines[index]
-        quantity = _number(request, "quantity")
-        if quantity is not None:
-            if quantity != quantity.to_integral_value() or quantity < 1:
-                raise ValueError("quantity")
-            line.quantity = int(quantity)
-        rate, making, discount = _number(request, "rate"), _number(request, "making_value"), _number(request, "discount")
+        if typed["quantity"] is not None:
+            line.quantity = typed["quantity"]
+        rate, making, discount = typed["rate"], typed["making_value"], typed["discount"]
         line.rate = None if rate is None else str(rate)
         line.making_value = None if making is None else str(making)
         line.discount = str(discount or 0)
@@ -272,15 +273,17 @@ def pos_line(request, index: int):
 @permission_required(SELL)
 def pos_trade_in(request):
     cart = cart_load(request.session)
+    form = TradeInForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return _respond(request, cart, focus="tradein")
+    typed = form.cleaned_data
 
     def change(trial: Cart):
-        weight, fineness = _number(request, "weight"), _number(request, "fineness")
-        if weight is None or fineness is None or fineness != fineness.to_integral_value():
-            raise ValueError("weight and fineness are needed")
-        pure_rate = _number(request, "pure_rate")
+        pure_rate = typed["pure_rate"]
         trial.trade_ins.append(CartTradeIn(
-            weight=str(weight), fineness=int(fineness), deduction_percent=str(_number(request, "deduction_percent") or 0),
-            pure_rate=None if pure_rate is None else str(pure_rate), description=request.POST.get("description", "").strip()[:255],
+            weight=str(typed["weight"]), fineness=typed["fineness"], deduction_percent=str(typed["deduction_percent"] or 0),
+            pure_rate=None if pure_rate is None else str(pure_rate), description=typed["description"].strip(),
         ))
         trial.payments = []
 
@@ -351,17 +354,19 @@ def pos_customer_new(request):
 @permission_required(SELL)
 def pos_payment(request):
     cart = cart_load(request.session)
-    method = request.POST.get("method", "")
-    try:
-        amount = _number(request, "amount")
-    except ValueError:
-        amount = None
+    form = PaymentForm(request.POST)
+    valid = form.is_valid()
+    method, amount = form.cleaned_data.get("method", ""), form.cleaned_data.get("amount")
     context = _pos_context(request, cart)
     exponent = currency_exponent(request.tenant.currency)
-    if method not in ENTERED_PAYMENT_METHODS:
+    if "method" in form.errors:
         messages.error(request, _("Pick a payment method."))
-    elif amount is None or amount <= 0 or amount != amount.quantize(Decimal(1).scaleb(-exponent)):
+    elif "amount" in form.errors and request.POST.get("amount", "").strip():
+        messages.error(request, form_errors_text(form))
+    elif amount is None or amount != amount.quantize(Decimal(1).scaleb(-exponent)):
         messages.error(request, _("Enter the amount paid."))
+    elif not valid:
+        messages.error(request, form_errors_text(form))
     elif amount > context["remaining"]:
         messages.error(request, _("That is more than what is left to pay."))
     elif method == PaymentMethod.STORE_CREDIT and context["customer"] is None:
@@ -370,7 +375,7 @@ def pos_payment(request):
         messages.error(request, _("The customer has only %(credit)s in store credit.")
                        % {"credit": formatting.money(context["credit_available"], request.tenant.currency)})
     else:
-        cart.payments.append(CartPayment(method=method, amount=str(amount), reference=request.POST.get("reference", "").strip()[:120]))
+        cart.payments.append(CartPayment(method=method, amount=str(amount), reference=form.cleaned_data["reference"].strip()))
         cart_store(request.session, cart)
         return _respond(request, cart, focus="checkout" if context["remaining"] == amount else "payment")
     return _respond(request, cart, focus="payment")

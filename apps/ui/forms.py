@@ -7,15 +7,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
-from apps.ui.formatting import parse_decimal
+from apps.ui.formatting import localize_digits, parse_decimal
 
 
 class AmountField(forms.CharField):
     """A Decimal with at most `places` decimal places and `whole_digits`
     before the point (what its column holds; money by default), never a float."""
 
-    def __init__(self, *, places: int = 2, whole_digits: int = 16, min_value: Decimal | None = Decimal(0), **kwargs):
-        self.places, self.whole_digits, self.min_value = places, whole_digits, min_value
+    def __init__(self, *, places: int = 2, whole_digits: int = 16, min_value: Decimal | None = Decimal(0),
+                 max_value: Decimal | None = None, **kwargs):
+        self.places, self.whole_digits, self.min_value, self.max_value = places, whole_digits, min_value, max_value
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(**kwargs)
 
@@ -30,11 +31,15 @@ class AmountField(forms.CharField):
         if number is None:
             return None
         if number.adjusted() >= self.whole_digits:  # before rounding, which a 30-digit number overflows
-            raise ValidationError(_("At most %(digits)s digits before the point.") % {"digits": self.whole_digits}, code="max_digits")
+            raise ValidationError(_("At most %(digits)s digits before the point.") % {"digits": localize_digits(self.whole_digits)}, code="max_digits")
         if number != number.quantize(Decimal(1).scaleb(-self.places)):
-            raise ValidationError(_("At most %(places)s decimal places.") % {"places": self.places}, code="places")
+            raise ValidationError(_("At most %(places)s decimal places.") % {"places": localize_digits(self.places)}, code="places")
         if self.min_value is not None and number < self.min_value:
+            if self.min_value > 0:
+                raise ValidationError(_("Must be more than zero."), code="min_value")
             raise ValidationError(_("Must not be negative."), code="min_value")
+        if self.max_value is not None and number > self.max_value:
+            raise ValidationError(_("At most %(limit)s.") % {"limit": localize_digits(self.max_value.normalize())}, code="max_value")
         return number
 
 
@@ -53,3 +58,14 @@ def form_error(form: forms.Form, exc: ApplicationError, fields: dict[str, str] |
     names (see `fields`: code -> field), else at the top."""
     field = (fields or {}).get(exc.code)
     form.add_error(field if field in form.fields else None, exc.message)
+
+
+def form_errors_text(form: forms.Form) -> str:
+    """A refused form's errors in one line ("Weight: Must be more than
+    zero."), for screens that answer with a message, such as the counter."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        prefix = f"{field.label}: " if field is not None and field.label else ""
+        parts.extend(prefix + str(error) for error in errors)
+    return " ".join(parts)

@@ -55,6 +55,8 @@ ERRORS = {
     "invalid_discount": _("The discount is not valid."),
     "invalid_rate": _("The rate is not valid."),
     "invalid_making_value": _("The making charge is not valid."),
+    "making_over_limit": _("The making charge is above the shop's limit."),
+    "amount_out_of_range": _("The amount is too large to record; check the rates, weights and quantities."),
     "invalid_phone": _("This phone number is not valid."),
     "phone_taken": _("This phone number already belongs to a customer."),
     "name_required": _("A customer name is required."),

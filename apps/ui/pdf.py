@@ -1,15 +1,23 @@
 """PDF documents (invoices, reports) with fpdf2. Persian is shaped with
 arabic-reshaper and put in visual order with python-bidi; the font is
-DejaVu Sans from Debian's fonts-dejavu-core, which covers Persian letters."""
+DejaVu Sans from Debian's fonts-dejavu-core, which covers Persian letters.
+
+A long table runs over as many pages as it needs, its header row repeated
+at the top of each; every page is numbered "Page n of m" in the document's
+digits (Persian in a right-to-left document). fpdf2's own `{nb}` alias
+would write m in Latin digits, so the document is laid out twice: once to
+count its pages, once to draw them with the count."""
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from arabic_reshaper import reshape
 from bidi import get_display
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from apps.core.errors import ApplicationError
+from apps.ui.formatting import localize_digits
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/local/share/fonts"))
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -50,10 +58,13 @@ class Table:
 
 
 class _Document(FPDF):
-    def __init__(self, *, rtl: bool, title: str, orientation: str):
+    def __init__(self, *, rtl: bool, title: str, orientation: str, pages: int | None = None):
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.rtl = rtl
         self.doc_title = title
+        self.pages_total = pages  # None while the first layout counts them
+        self.header_pages: list[int] = []  # the pages a table's header row was drawn on
+        self.alias_nb_pages(None)  # a "{nb}" typed in a name stays as typed
         for style, path in font_paths().items():
             self.add_font("DejaVu", style=style, fname=str(path))
         self.set_font("DejaVu", size=9)
@@ -61,10 +72,16 @@ class _Document(FPDF):
         self.set_title(title)
         self.set_creator("Zargar")
 
+    def page_text(self) -> str:
+        """"Page 2 of 5" ("صفحهٔ ۲ از ۵"), in the document's digits."""
+        language = "fa" if self.rtl else "en"
+        number = lambda n: localize_digits(n, language)  # noqa: E731
+        return _("Page %(page)s of %(pages)s") % {"page": number(self.page_no()), "pages": number(self.pages_total or self.page_no())}
+
     def footer(self):
         self.set_y(-10)
         self.set_font("DejaVu", size=7)
-        self.cell(0, 5, f"{self.page_no()}/{{nb}} · " + visual(self.doc_title, self.rtl), align="C")
+        self.cell(0, 5, visual(f"{self.page_text()} · {self.doc_title}", self.rtl), align="C")
 
     def line_text(self, text: str, *, size: int = 9, bold: bool = False, height: float = 6):
         self.set_font("DejaVu", style="B" if bold else "", size=size)
@@ -88,6 +105,10 @@ class _Document(FPDF):
         widths = [usable * n / sum(longest) for n in longest]
         order = list(reversed(range(count))) if self.rtl else list(range(count))
 
+        def header():
+            self.header_pages.append(self.page_no())
+            row(table.columns, bold=True, fill=True)
+
         def row(cells, *, bold=False, fill=False):
             self.set_font("DejaVu", style="B" if bold else "", size=8)
             for i in order:
@@ -97,19 +118,20 @@ class _Document(FPDF):
             self.ln(6)
 
         self.set_fill_color(235, 235, 235)
-        row(table.columns, bold=True, fill=True)
-        for cells in table.rows:
+        if self.will_page_break(12):  # a header alone at the foot of a page: start the table on the next
+            self.add_page()
+        header()
+        for cells in [*table.rows, *([table.footer] if table.footer else [])]:
             if self.will_page_break(6):
                 self.add_page()
-                row(table.columns, bold=True, fill=True)
-            row(cells)
-        if table.footer:
-            row(table.footer, bold=True, fill=True)
+                header()
+            row(cells, bold=cells is table.footer, fill=cells is table.footer)
 
 
-def document_pdf(*, title: str, rtl: bool, header: list[str] = (), tables: list[Table] = (),
-                 closing: list[str] = (), landscape: bool = False) -> bytes:
-    doc = _Document(rtl=rtl, title=title, orientation="L" if landscape else "P")
+def document_layout(*, title: str, rtl: bool, header=(), tables=(), closing=(), landscape: bool = False,
+                    pages: int | None = None) -> _Document:
+    """The document laid out (not yet written), `pages` long."""
+    doc = _Document(rtl=rtl, title=title, orientation="L" if landscape else "P", pages=pages)
     doc.add_page()
     doc.line_text(title, size=14, bold=True, height=9)
     for text in header:
@@ -120,4 +142,11 @@ def document_pdf(*, title: str, rtl: bool, header: list[str] = (), tables: list[
         doc.ln(3)
         for text in closing:
             doc.line_text(text, bold=True)
-    return bytes(doc.output())
+    return doc
+
+
+def document_pdf(*, title: str, rtl: bool, header: list[str] = (), tables: list[Table] = (),
+                 closing: list[str] = (), landscape: bool = False) -> bytes:
+    parts = {"title": title, "rtl": rtl, "header": header, "tables": tables, "closing": closing, "landscape": landscape}
+    pages = document_layout(**parts, pages=None).page_no()
+    return bytes(document_layout(**parts, pages=pages).output())

@@ -25,7 +25,7 @@ AT = "@SUM(9,9)"
 def csv_rows(client, name: str, **params) -> list[list[str]]:
     response = client.get(f"/reports/{name}/", {"format": "csv", **params})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 def sell(cashier, branch, item, *, customer=None, occurred_at=None):

@@ -75,7 +75,7 @@ def raw_customers(first: date, last: date) -> dict[str, list]:
 def exported(client, name: str, first: date, last: date) -> list[list[str]]:
     response = client.get(f"/reports/{name}/", {"format": "csv", "date_from": first.isoformat(), "date_to": last.isoformat()})
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 def daily_rows(client, first: date, last: date) -> tuple[dict[date, dict], list[str]]:

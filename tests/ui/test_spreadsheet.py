@@ -18,6 +18,10 @@ FORMULAS = [
     "\r=1+1",
     "=",
     "-",
+    "-1+1",
+    "@cmd",
+    "\tx",
+    "\rx",
 ]
 
 
@@ -48,6 +52,7 @@ def test_the_response_is_utf8_csv_that_reads_back():
     response = csv_response([["Name", "Total"], ["=1+1", Decimal("-7.50")], ["Parisa, \"P\"", 3]], filename="x.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
-    assert response.content.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = response.getvalue()  # streamed: read once
+    assert response.streaming and content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows == [["Name", "Total"], ["'=1+1", "-7.50"], ['Parisa, "P"', "3"]]

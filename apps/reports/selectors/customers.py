@@ -30,15 +30,27 @@ def _served(period: Period) -> dict:
     return served
 
 
-def customer_analytics(period: Period, *, limit: int = 20) -> dict:
+CHUNK = 1000
+
+
+def _with_customers(rows: list[dict]):
+    """The rows with their customer, read `CHUNK` customers at a time."""
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        found = Customer.objects.select_related("tier").in_bulk([row["customer_id"] for row in chunk])
+        for row in chunk:
+            yield {**row, "customer": found.get(row["customer_id"])}
+
+
+def customer_analytics(period: Period, *, limit: int | None = 20) -> dict:
+    """The customer book and the period's buyers, best first: `top` holds
+    the first `limit` of them (a list), or with `limit=None` every buyer
+    (an iterator that reads the customers in chunks, for a whole export)."""
     served = _served(period)
     walk_in = served.pop(None, {"purchases": 0, "spent": ZERO})
     buyers = sorted(({"customer_id": customer_id, **sums} for customer_id, sums in served.items()),
                     key=lambda row: (-row["spent"], str(row["customer_id"])))
-    top = buyers[:limit]
-    customers = Customer.objects.in_bulk([row["customer_id"] for row in top])
-    for row in top:
-        row["customer"] = customers.get(row["customer_id"])
+    top = _with_customers(buyers) if limit is None else list(_with_customers(buyers[:limit]))
     book = Customer.objects.filter(is_deleted=False)
     tiers = dict(book.values("tier").annotate(n=Count("id")).values_list("tier", "n"))
     return {
