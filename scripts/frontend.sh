@@ -24,7 +24,8 @@ VENDOR=static/vendor
 if command -v npm >/dev/null 2>&1; then
   stamp=node_modules/.zargar-lock.sha
   wanted=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -f "$VENDOR/htmx.min.js" ]; then
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -f "$VENDOR/htmx.min.js" ] ||
+     [ ! -f "$VENDOR/jalalidatepicker/jalalidatepicker.min.js" ] || [ ! -f "$VENDOR/vazirmatn/Vazirmatn-Regular.ttf" ]; then
     say "installing front-end packages from npm"
     install=(npm install --no-audit --no-fund --loglevel=error)
     [ -f package-lock.json ] && install=(npm ci --no-audit --no-fund --loglevel=error)
@@ -37,6 +38,21 @@ if command -v npm >/dev/null 2>&1; then
   if [ -f node_modules/htmx.org/dist/htmx.min.js ]; then
     mkdir -p "$VENDOR"
     cp node_modules/htmx.org/dist/htmx.min.js "$VENDOR/htmx.min.js"
+  fi
+  # The Jalali date picker of the Persian pages (the minified build: the
+  # plain one runs eval(), which the CSP refuses).
+  picker=node_modules/@majidh1/jalalidatepicker/dist
+  if [ -f "$picker/jalalidatepicker.min.js" ]; then
+    mkdir -p "$VENDOR/jalalidatepicker"
+    cp "$picker/jalalidatepicker.min.js" "$picker/jalalidatepicker.min.css" "$VENDOR/jalalidatepicker/"
+  fi
+  # The Persian web font (static/ui/app.css) and its TTF for PDFs (apps/ui/pdf.py).
+  vazir=node_modules/vazirmatn/fonts
+  if [ -f "$vazir/webfonts/Vazirmatn[wght].woff2" ]; then
+    mkdir -p "$VENDOR/vazirmatn"
+    cp "$vazir/webfonts/Vazirmatn[wght].woff2" "$VENDOR/vazirmatn/Vazirmatn-Variable.woff2"
+    cp "$vazir/ttf/Vazirmatn-Regular.ttf" "$vazir/ttf/Vazirmatn-Bold.ttf" "$VENDOR/vazirmatn/"
+    cp node_modules/vazirmatn/OFL.txt "$VENDOR/vazirmatn/"
   fi
 else
   say "npm not found: skipping front-end packages; the staff pages work as plain forms without them"
