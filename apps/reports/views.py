@@ -25,6 +25,8 @@ from apps.reports.selectors.periods import Period, today
 from apps.reports.selectors.sales import period_sales
 from apps.ui import formatting
 from apps.ui.charts import Chart, chart
+from apps.ui.dates import LocalDateField
+from apps.ui.forms import WholeField
 from apps.ui.labels import error_text, label
 from apps.ui.pdf import Table, document_pdf
 from apps.ui.spreadsheet import csv_response
@@ -76,9 +78,9 @@ def plain(value, kind: str, currency: str):
 
 
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    threshold = forms.IntegerField(required=False, min_value=0, label=gettext_lazy("Stock at or below"))
+    date_from = LocalDateField(required=False, label=gettext_lazy("From"))
+    date_to = LocalDateField(required=False, label=gettext_lazy("To"))
+    threshold = WholeField(required=False, min_value=0, max_value=2_147_483_647, label=gettext_lazy("Stock at or below"))
 
     def period(self) -> Period:
         day = today()

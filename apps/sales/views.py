@@ -14,6 +14,7 @@ from apps.sales.models import SaleStatus
 from apps.sales.reversals import sale_void
 from apps.sales.selectors import sale_get, sale_list
 from apps.ui import formatting
+from apps.ui.dates import DateInputError, parse_local_date
 from apps.ui.labels import choices, error_text, label
 from apps.ui.pdf import Table, document_pdf
 from apps.ui.permissions import permission_required
@@ -32,8 +33,15 @@ VIEW_SALES = (SELL, "accounts.view_reports")
 @permission_required(*VIEW_SALES, any_of=True)
 def sale_list_page(request):
     filters = {key: request.GET.get(key, "").strip() for key in ("search", "status", "date_from", "date_to", "branch_id")}
+    wanted = dict(filters)
+    for key in ("date_from", "date_to"):  # Jalali or ISO, as the date inputs send them
+        try:
+            wanted[key] = parse_local_date(filters[key])
+        except DateInputError as exc:
+            messages.error(request, exc)
+            wanted[key] = None
     try:
-        sales = sale_list(filters=filters)
+        sales = sale_list(filters=wanted)
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
         sales = sale_list()
