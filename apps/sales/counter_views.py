@@ -43,6 +43,7 @@ from apps.sales.cart import (
 from apps.sales.models import ENTERED_PAYMENT_METHODS, SaleSource
 from apps.sales.services import sale_create, sale_quote
 from apps.ui import formatting
+from apps.ui.amounts import money_typed
 from apps.ui.labels import error_text, label
 from apps.ui.permissions import is_htmx, permission_required
 
@@ -141,6 +142,11 @@ def _number(request, name: str) -> Decimal | None:
     return formatting.parse_decimal(request.POST.get(name, ""))
 
 
+def _money(request, name: str) -> Decimal | None:
+    """An amount typed in the shop's unit (toman or rial), as stored (rial)."""
+    return money_typed(request.POST.get(name, ""), request.tenant.currency)
+
+
 # --------------------------------------------------------------------------
 # the screen and its actions
 # --------------------------------------------------------------------------
@@ -232,7 +238,10 @@ def pos_line(request, index: int):
             if quantity != quantity.to_integral_value() or quantity < 1:
                 raise ValueError("quantity")
             line.quantity = int(quantity)
-        rate, making, discount = _number(request, "rate"), _number(request, "making_value"), _number(request, "discount")
+        rate, making, discount = _money(request, "rate"), _number(request, "making_value"), _money(request, "discount")
+        item = Item.objects.filter(pk=_uuid(line.item_id)).only("making_mode").first()
+        if making is not None and item is not None and item.making_mode != Item.MakingMode.PERCENT:
+            making = _money(request, "making_value")  # money, not a percentage
         line.rate = None if rate is None else str(rate)
         line.making_value = None if making is None else str(making)
         line.discount = str(discount or 0)
@@ -251,7 +260,7 @@ def pos_trade_in(request):
         weight, fineness = _number(request, "weight"), _number(request, "fineness")
         if weight is None or fineness is None or fineness != fineness.to_integral_value():
             raise ValueError("weight and fineness are needed")
-        pure_rate = _number(request, "pure_rate")
+        pure_rate = _money(request, "pure_rate")
         trial.trade_ins.append(CartTradeIn(
             weight=str(weight), fineness=int(fineness), deduction_percent=str(_number(request, "deduction_percent") or 0),
             pure_rate=None if pure_rate is None else str(pure_rate), description=request.POST.get("description", "").strip()[:255],
@@ -327,7 +336,7 @@ def pos_payment(request):
     cart = cart_load(request.session)
     method = request.POST.get("method", "")
     try:
-        amount = _number(request, "amount")
+        amount = _money(request, "amount")
     except ValueError:
         amount = None
     context = _pos_context(request, cart)

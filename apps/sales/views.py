@@ -38,7 +38,7 @@ def sale_list_page(request):
         try:
             wanted[key] = parse_local_date(filters[key])
         except DateInputError as exc:
-            messages.error(request, exc)
+            messages.error(request, str(exc))
             wanted[key] = None
     try:
         sales = sale_list(filters=wanted)

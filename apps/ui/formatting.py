@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from apps.core.money import currency_exponent
 
 _TO_PERSIAN = str.maketrans("0123456789,.-", "۰۱۲۳۴۵۶۷۸۹٬٫−")
-_FROM_LOCAL = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.")
+_FROM_LOCAL = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫−", "01234567890123456789.-")
 
 
 def is_persian(language: str | None = None) -> bool:
@@ -20,6 +20,14 @@ def is_persian(language: str | None = None) -> bool:
 
 def localize_digits(text: str, language: str | None = None) -> str:
     return str(text).translate(_TO_PERSIAN) if is_persian(language) else str(text)
+
+
+def input_value(value, language: str | None = None):
+    """A number pre-filled in an input: as stored, in the page's digits, no
+    grouping (parse_decimal reads it back). Anything else is left alone."""
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        return localize_digits(f"{value}", language)
+    return value
 
 
 def number(value, places: int | None = None, language: str | None = None) -> str:
