@@ -43,7 +43,7 @@ class Report:
     name: str
     title: str
     columns: list[str]
-    kinds: list[str]  # text, money, grams, int, date, digits
+    kinds: list[str]  # text, code (SKUs: as typed), phone, money, grams, int, date, digits
     rows: list[list]
     footer: list | None = None
     summary: list[tuple[str, str]] = field(default_factory=list)
@@ -54,6 +54,8 @@ class Report:
 def display(value, kind: str, currency: str) -> str:
     if value is None or value == "":
         return "—" if kind != "text" else ""
+    if kind == "phone":
+        return formatting.phone_text(value)
     if isinstance(value, str) and kind != "digits":
         return value  # a footer's caption
     if kind == "money":
@@ -73,8 +75,15 @@ def plain(value, kind: str, currency: str):
     """A CSV value: money in the currency's places; the one CSV writer
     (apps.ui.spreadsheet) writes it with ASCII digits and no grouping."""
     if kind == "money" and isinstance(value, (Decimal, int)):
-        return quantize_money(Decimal(value), currency_exponent(currency))
+        shown = formatting.in_display_unit(value, currency)  # the shop's unit, as its heading says (toman: rial / 10)
+        places = currency_exponent(currency) + (0 if shown == Decimal(value) or shown == shown.to_integral_value() else 1)
+        return quantize_money(shown, places)
     return value
+
+
+def csv_heading(column: str, kind: str, currency: str) -> str:
+    """A money column's heading names its unit: "Total (toman)"."""
+    return f"{column} ({formatting.money_unit(currency)})" if kind == "money" else column
 
 
 class PeriodForm(forms.Form):
@@ -124,7 +133,7 @@ def products_report(form: PeriodForm, shop) -> Report:
     return Report(
         name="products", title=_("Sales by product"), period_text=_period_text(period),
         columns=[_("SKU"), _("Item"), _("Category"), _("Sold"), _("Returned"), _("Grams"), _("Total")],
-        kinds=["text", "text", "text", "int", "int", "grams", "money"], rows=rows,
+        kinds=["code", "text", "text", "int", "int", "grams", "money"], rows=rows,
         footer=[_("Total"), "", "", sum(r[3] for r in rows), sum(r[4] for r in rows), sum((r[5] for r in rows), Decimal(0)),
                 sum((r[6] for r in rows), Decimal(0))],
     )
@@ -153,7 +162,7 @@ def customers_report(form: PeriodForm, shop) -> Report:
     return Report(
         name="customers", title=_("Customer analytics"), period_text=_period_text(period),
         columns=[_("Customer"), _("Phone"), _("Tier"), _("Purchases"), _("Spent"), _("Last purchase")],
-        kinds=["text", "text", "text", "int", "money", "date"], rows=rows,
+        kinds=["text", "phone", "text", "int", "money", "date"], rows=rows,
         summary=[(_("Customers"), n(stats["customers"])), (_("New in the period"), n(stats["new"])),
                  (_("Bought in the period"), n(stats["buyers"])), (_("Bought more than once"), n(stats["repeat"])),
                  (_("Walk-in sales"), f'{n(stats["walk_in_count"])} · {formatting.money(stats["walk_in_total"], shop.currency)}')]
@@ -187,7 +196,7 @@ def low_stock_report(form: PeriodForm, shop) -> Report:
     return Report(
         name="low-stock", title=_("Low stock"), period_text=_("Stock at or below %(n)s") % {"n": formatting.number(threshold, 0)},
         columns=[_("SKU"), _("Item"), _("Category"), _("Branch"), _("Fineness"), _("Quantity")],
-        kinds=["text", "text", "text", "text", "digits", "int"], rows=rows,
+        kinds=["code", "text", "text", "text", "digits", "int"], rows=rows,
     )
 
 
@@ -208,7 +217,7 @@ def report_index(request):
 
 
 def report_csv(report: Report, currency: str) -> HttpResponse:
-    rows = [report.columns] + report.rows + ([report.footer] if report.footer else [])
+    rows = [[csv_heading(c, k, currency) for c, k in zip(report.columns, report.kinds)]] + report.rows + ([report.footer] if report.footer else [])
     return csv_response([[plain(v, k, currency) for v, k in zip(row, report.kinds)] for row in rows],
                         filename=f"{report.name}-{today().isoformat()}.csv")
 

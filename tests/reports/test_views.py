@@ -91,3 +91,12 @@ def test_dashboard_shows_today(as_manager, sold):
 
 def test_reports_are_for_managers(as_cashier):
     assert as_cashier.get("/reports/daily/", {"format": "csv"}).status_code == 403
+
+
+def test_a_toman_shop_exports_tomans_and_says_so_in_the_heading(as_manager, sold, shop):
+    shop.amount_unit = "toman"
+    shop.save()
+    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/daily/", {"format": "csv"}).content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Day", "Sales", "Total (toman)"]
+    assert rows[-1][:3] == ["Total", "2", str(int(2 * VECTOR_1_TOTAL / 10))]
+    assert "10,750,880 toman" in text(as_manager.get("/"))  # the dashboard: two sales of 5,375,440 toman

@@ -5,11 +5,18 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.utils import translation
 
 from apps.ui import formatting
 from apps.ui.amounts import MoneyField, money_typed
 from apps.ui.forms import AmountField, WholeField
 from apps.ui.templatetags.ui import in_words, phone
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -66,8 +73,6 @@ def test_bad_money_is_a_form_error_in_either_unit(toman):
 
 
 def test_inputs_are_filled_in_the_pages_digits(toman):
-    from django.utils import translation
-
     with translation.override("fa"):
         html = str(PriceForm(initial={"price": Decimal("53754400"), "weight": Decimal("5.250"), "pieces": 3}))
     assert 'value="۵۳۷۵۴۴۰"' in html and 'value="۵٫۲۵۰"' in html and 'value="۳"' in html
