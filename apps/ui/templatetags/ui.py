@@ -75,12 +75,7 @@ def jdatetime(value):
 @register.filter
 def in_words(value, currency="IRR"):
     """An amount in words, in the shop's unit (tomans in a toman shop)."""
-    language = translation.get_language() or "en"
-    if value is not None and currency == "IRR" and formatting.shop_amount_unit() == formatting.TOMAN:
-        tomans = formatting.in_display_unit(value, currency)
-        if tomans == tomans.to_integral_value():
-            return amount_in_words(tomans, "IRT", language)
-    return amount_in_words(value, currency, language)
+    return amount_in_words(value, currency, translation.get_language() or "en")
 
 
 @register.filter
