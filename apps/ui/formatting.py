@@ -105,7 +105,10 @@ def money_input(value, currency: str, language: str | None = None) -> str:
     digits, no grouping (what staff type back)."""
     if value is None or value == "":
         return ""
-    shown = in_display_unit(value, currency).normalize()
+    try:
+        shown = in_display_unit(value, currency).normalize()
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
     text = f"{shown:f}"
     return localize_digits(text, language)
 

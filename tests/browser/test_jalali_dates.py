@@ -29,15 +29,19 @@ def _sell_on_the_day():
     from apps.accounts.models import User
     from apps.branches.models import Branch
     from apps.customers.services import customer_create
-    from apps.inventory.models import Item
+    from apps.inventory.models import Category
+    from apps.inventory.services import item_create
     from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
+    from tests.world import CHAIN
 
     with _shop():
         owner = User.objects.get(email="owner@browser.test")
+        main = Branch.objects.get(name="Main")
         buyer = customer_create(full_name=CUSTOMER, phone="09127776655")
-        item = Item.objects.get(sku="BR-CHAIN-5")
+        # fixed price: the board has no gold rate as far back as SOLD_ON
+        item = item_create(**CHAIN, sku="BR-JALALI-1", category=Category.objects.first(), branch=main, actor=owner, quantity=1)
         lines = [LineInput(item_id=item.pk)]
-        sale = sale_create(actor=owner, branch=Branch.objects.get(name="Main"), customer=buyer, lines=lines,
+        sale = sale_create(actor=owner, branch=main, customer=buyer, lines=lines,
                            payments=[PaymentInput(method="cash", amount=sale_quote(lines=lines).due)],
                            occurred_at=datetime(2026, 1, 15, 12, 0, tzinfo=TEHRAN))
         return sale.invoice_label
