@@ -243,7 +243,8 @@ def report_page(request, name: str):
         raise Http404
     build = REPORTS[name][0]
     shop = request.tenant
-    form = PeriodForm(request.GET or None)
+    default = PeriodForm().period()  # shown in the inputs until another is asked for
+    form = PeriodForm(request.GET or None, initial={"date_from": default.date_from, "date_to": default.date_to})
     report = build(form, shop)
     wanted = request.GET.get("format")
     if wanted == "csv":

@@ -85,7 +85,8 @@ class LocalDateInput(forms.DateInput):
             widget["type"] = "text"
             widget["attrs"].update({
                 "data-jdp": "", "inputmode": "numeric", "autocomplete": "off", "dir": "ltr",
-                "placeholder": _example("fa"), "class": _join(widget["attrs"].get("class"), "date-input"),
+                "title": _("A date such as %(example)s") % {"example": _example("fa")},
+                "class": _join(widget["attrs"].get("class"), "date-input"),
             })
         else:
             widget["type"] = "date"
