@@ -162,7 +162,7 @@ def test_the_counter_sells_under_the_policy(watch):
     page.locator("#payments .payment").first.wait_for()
     assert page.locator("#remaining").inner_text() == "18,754,400 rial"
     page.press("#payment-amount", "Enter")  # the rest, in cash (filled in)
-    expect(page.locator("#remaining")).to_have_text("0")
+    expect(page.locator("#remaining")).to_have_text("0 rial")
 
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))

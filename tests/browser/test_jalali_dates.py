@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DOMAIN, log_in, needs_chromium, shot
-from tests.conftest import run_committed
+from tests.browser.conftest import log_in, needs_chromium, shot
+from tests.conftest import PASSWORD, drop_shops_committed, run_committed
 
 pytestmark = [needs_chromium]
 
+# A shop of its own (the shared browser shop's item counts stay as its tests expect).
+DOMAIN = "ui-jalali.localhost"
 TEHRAN = ZoneInfo("Asia/Tehran")
 SOLD_ON = date(2026, 1, 15)  # 1404/10/25
 CUSTOMER = "Jalali Test Customer"
@@ -24,27 +26,32 @@ def _shop():
     return Tenant.objects.get(domains__domain=DOMAIN)
 
 
-def _sell_on_the_day():
-    """One sale on SOLD_ON (noon in Tehran) to a customer of its own; its invoice label."""
+def _make_shop():
+    """A Persian shop (its owner sees Persian, its manager English) with one
+    sale on SOLD_ON (noon in Tehran) of a fixed-price piece."""
     from apps.accounts.models import User
+    from apps.accounts.services import user_create
     from apps.branches.models import Branch
     from apps.customers.services import customer_create
-    from apps.inventory.models import Category
-    from apps.inventory.services import item_create
+    from apps.inventory.services import category_create, item_create
     from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
+    from apps.tenancy.services import shop_create
     from tests.world import CHAIN
 
-    with _shop():
-        owner = User.objects.get(email="owner@browser.test")
-        main = Branch.objects.get(name="Main")
+    shop = shop_create(name="Jalali Jewellers", domain=DOMAIN, owner_email="owner@jalali.test", owner_password=PASSWORD).tenant
+    with shop:
+        manager = user_create(email="manager@jalali.test", password=PASSWORD, role="manager", full_name="Mina Manager")
+        manager.language = "en"
+        manager.save(update_fields=["language"])
+        owner = User.objects.get(email="owner@jalali.test")
+        branch = Branch.objects.get()  # «شعبه مرکزی»: a Persian shop's first branch
         buyer = customer_create(full_name=CUSTOMER, phone="09127776655")
-        # fixed price: the board has no gold rate as far back as SOLD_ON
-        item = item_create(**CHAIN, sku="BR-JALALI-1", category=Category.objects.first(), branch=main, actor=owner, quantity=1)
+        item = item_create(**CHAIN, sku="JL-1", category=category_create(name="Chains"), branch=branch, actor=owner, quantity=1)
         lines = [LineInput(item_id=item.pk)]
-        sale = sale_create(actor=owner, branch=main, customer=buyer, lines=lines,
-                           payments=[PaymentInput(method="cash", amount=sale_quote(lines=lines).due)],
-                           occurred_at=datetime(2026, 1, 15, 12, 0, tzinfo=TEHRAN))
-        return sale.invoice_label
+        sale_create(actor=owner, branch=branch, customer=buyer, lines=lines,
+                    payments=[PaymentInput(method="cash", amount=sale_quote(lines=lines).due)],
+                    occurred_at=datetime(2026, 1, 15, 12, 0, tzinfo=TEHRAN))
+    return shop.schema_name
 
 
 def _birthday(name: str):
@@ -55,9 +62,23 @@ def _birthday(name: str):
 
 
 @pytest.fixture(scope="module")
-def sold(browser_shop, django_db_blocker):
+def jalali_shop(http_server, django_db_blocker):
     with django_db_blocker.unblock():
-        return run_committed(_sell_on_the_day)
+        drop_shops_committed(domains__domain=DOMAIN)  # left over from an interrupted run
+        schema = run_committed(_make_shop)
+    yield f"http://{DOMAIN}:{http_server}"
+    with django_db_blocker.unblock():
+        drop_shops_committed(schema_name=schema)
+
+
+@pytest.fixture
+def page(browser, jalali_shop, django_db_blocker):
+    context = browser.new_context(base_url=jalali_shop, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    with django_db_blocker.unblock():
+        yield tab
+    context.close()
 
 
 def _filter(page, date_from: str, date_to: str):
@@ -72,8 +93,8 @@ def _rows(page) -> str:
     return page.locator("#sales tbody").inner_text()
 
 
-def test_persian_the_sales_filter_takes_jalali_dates(page, sold):
-    log_in(page, "owner@browser.test")  # the shop's language: Persian
+def test_persian_the_sales_filter_takes_jalali_dates(page):
+    log_in(page, "owner@jalali.test")  # the shop's language: Persian
     assert page.locator("html").get_attribute("lang") == "fa"
     _filter(page, "۱۴۰۴/۱۰/۲۵", "1404/10/25")  # Persian digits or Latin, both Jalali
     assert CUSTOMER in _rows(page)
@@ -85,8 +106,8 @@ def test_persian_the_sales_filter_takes_jalali_dates(page, sold):
     expect(page.locator("ul.messages")).to_contain_text("در تقویم نیست")  # "is not a day of the calendar"
 
 
-def test_persian_the_birthday_is_picked_on_the_jalali_picker(page, browser_shop):
-    log_in(page, "owner@browser.test")
+def test_persian_the_birthday_is_picked_on_the_jalali_picker(page):
+    log_in(page, "owner@jalali.test")
     page.goto("/customers/new/")
     page.fill("#id_full_name", "Picked Birthday")
     page.fill("#id_phone", "09125550101")
@@ -108,8 +129,8 @@ def test_persian_the_birthday_is_picked_on_the_jalali_picker(page, browser_shop)
     assert run_committed(_birthday, "Picked Birthday") == jdatetime.date(year, 7, 15).togregorian()
 
 
-def test_persian_a_typed_jalali_birthday_is_stored_as_its_day(page, browser_shop):
-    log_in(page, "owner@browser.test")
+def test_persian_a_typed_jalali_birthday_is_stored_as_its_day(page):
+    log_in(page, "owner@jalali.test")
     page.goto("/customers/new/")
     page.fill("#id_full_name", "Typed Birthday")
     page.fill("#id_phone", "09125550102")
@@ -122,8 +143,8 @@ def test_persian_a_typed_jalali_birthday_is_stored_as_its_day(page, browser_shop
     expect(page.locator("main")).to_contain_text("۱۳۷۰/۰۶/۱۵")
 
 
-def test_persian_a_nonsense_birthday_is_a_form_error(page, browser_shop):
-    log_in(page, "owner@browser.test")
+def test_persian_a_nonsense_birthday_is_a_form_error(page):
+    log_in(page, "owner@jalali.test")
     page.goto("/customers/new/")
     page.fill("#id_full_name", "Bad Birthday")
     page.fill("#id_phone", "09125550103")
@@ -135,8 +156,8 @@ def test_persian_a_nonsense_birthday_is_a_form_error(page, browser_shop):
     shot(page, "jalali-birthday-error-fa")
 
 
-def test_english_the_sales_filter_and_birthday_take_iso_dates(page, sold):
-    log_in(page, "manager@browser.test")  # English
+def test_english_the_sales_filter_and_birthday_take_iso_dates(page):
+    log_in(page, "manager@jalali.test")  # English
     assert page.locator("html").get_attribute("lang") == "en"
     page.goto("/sales/")
     assert page.locator("#f-from").get_attribute("type") == "date"
