@@ -24,7 +24,8 @@ FROM node:20-slim AS assets
 
 WORKDIR /assets
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+COPY scripts/vendor.sh scripts/vendor.sh
+RUN npm ci --no-audit --no-fund --loglevel=error && scripts/vendor.sh
 
 # ---------------------------------------------------------------------------
 # Stage 3: the runtime image.
@@ -64,7 +65,7 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 
 WORKDIR /app
 COPY . .
-COPY --from=assets /assets/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+COPY --from=assets /assets/static/vendor static/vendor
 
 # Static files are collected at build time. The local settings module carries
 # a throwaway development key, so no secret is needed (or stored) here, and

@@ -27,24 +27,20 @@ if ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm ||
     die "npm (Node.js 18 or newer) is missing and could not be installed here: install it (Debian/Ubuntu: apt-get install nodejs npm) and run this again."
 fi
-if command -v npm >/dev/null 2>&1; then
-  stamp=node_modules/.zargar-lock.sha
-  wanted=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -f "$VENDOR/htmx.min.js" ]; then
-    say "installing front-end packages from npm"
-    install=(npm install --no-audit --no-fund --loglevel=error)
-    [ -f package-lock.json ] && install=(npm ci --no-audit --no-fund --loglevel=error)
-    if "${install[@]}"; then
-      mkdir -p node_modules && echo "$wanted" > "$stamp"
-    else
-      die "npm could not install the front-end packages (package.json) from the registry: check the network or the npm registry setting, and run this again."
-    fi
-  fi
-  if [ -f node_modules/htmx.org/dist/htmx.min.js ]; then
-    mkdir -p "$VENDOR"
-    cp node_modules/htmx.org/dist/htmx.min.js "$VENDOR/htmx.min.js"
+stamp=node_modules/.zargar-lock.sha
+wanted=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -f "$VENDOR/htmx.min.js" ] ||
+   [ ! -f "$VENDOR/jalalidatepicker/jalalidatepicker.min.js" ] || [ ! -f "$VENDOR/vazirmatn/Vazirmatn-Regular.ttf" ]; then
+  say "installing front-end packages from npm"
+  install=(npm install --no-audit --no-fund --loglevel=error)
+  [ -f package-lock.json ] && install=(npm ci --no-audit --no-fund --loglevel=error)
+  if "${install[@]}"; then
+    mkdir -p node_modules && echo "$wanted" > "$stamp"
+  else
+    die "npm could not install the front-end packages (package.json) from the registry: check the network or the npm registry setting, and run this again."
   fi
 fi
+scripts/vendor.sh  # the packages' files the pages use, into static/vendor/
 
 # 2. translations
 if ! command -v msgfmt >/dev/null 2>&1; then

@@ -47,7 +47,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
             own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         call_command("setup_platform", verbosity=0)
         for key, spec in SHOPS.items():
-            shop = shop_create(name=spec["name"], domain=spec["domain"], owner_email=spec["owner"], owner_password=PASSWORD).tenant
+            shop = shop_create(name=spec["name"], domain=spec["domain"], owner_email=spec["owner"], owner_password=PASSWORD,
+                               first_branch="Main").tenant
             with shop:
                 branch_create(name=spec["branch"])
                 for role in (Role.MANAGER, Role.CASHIER):

@@ -147,7 +147,8 @@ def shop_of_its_own(key: str, name: str):
     from apps.inventory.services import category_create
     from apps.tenancy.services import shop_create
 
-    tenant = shop_create(name=name, domain=f"{key}.localhost", owner_email=f"owner@{key}.test", owner_password=PASSWORD).tenant
+    tenant = shop_create(name=name, domain=f"{key}.localhost", owner_email=f"owner@{key}.test", owner_password=PASSWORD,
+                         first_branch="Main").tenant
     connection.set_tenant(tenant)
     return tenant, User.objects.get(email=f"owner@{key}.test"), Branch.objects.get(name="Main"), category_create(name="Rings")
 

@@ -15,6 +15,7 @@ from apps.customers.models import Customer
 from apps.customers.merging import customer_deactivate
 from apps.customers.selectors import customer_credit_history, customer_get, customer_match, customer_points_history
 from apps.customers.services import customer_create, customer_update
+from apps.ui.dates import LocalDateField
 from apps.ui.forms import form_error
 from apps.ui.permissions import permission_required
 
@@ -60,7 +61,7 @@ class CustomerForm(forms.Form):
     full_name = forms.CharField(max_length=150, label=_("Full name"), widget=forms.TextInput(attrs={"autofocus": True}))
     phone = forms.CharField(max_length=40, label=_("Phone"), widget=forms.TextInput(attrs={"inputmode": "tel", "dir": "ltr"}))
     email = forms.EmailField(required=False, label=_("E-mail"))
-    birthday = forms.DateField(required=False, label=_("Birthday"), widget=forms.DateInput(attrs={"type": "date"}))
+    birthday = LocalDateField(required=False, label=_("Birthday"))
     notes = forms.CharField(required=False, max_length=2000, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -21,7 +21,9 @@ from apps.inventory.services import category_create, gold_rate_set, item_create,
 from apps.inventory.validation import HAND_SET_STATUSES
 from apps.ui import formatting
 from apps.ui.barcode import code128_svg
+from apps.ui.amounts import MoneyField, shop_currency
 from apps.ui.charts import line_chart
+from apps.ui.formatting import from_display_unit, money_input
 from apps.ui.forms import AmountField, WholeField, form_error
 from apps.ui.labels import choices
 from apps.ui.permissions import forbidden, permission_required
@@ -107,10 +109,10 @@ class ItemForm(forms.Form):
     stone_weight = AmountField(places=3, whole_digits=7, label=_("Stone weight (g)"), required=False)
     making_mode = forms.ChoiceField(label=_("Making charge"), choices=choices("making"))
     making_value = AmountField(places=2, label=_("Making value"), required=False)
-    stone_value = AmountField(places=2, label=_("Stones value"), required=False)
+    stone_value = MoneyField(places=2, label=_("Stones value"), required=False)
     pricing_mode = forms.ChoiceField(label=_("Pricing"), choices=choices("pricing"))
-    fixed_price = AmountField(places=2, label=_("Fixed price (before tax)"), required=False)
-    cost = AmountField(places=2, label=_("Cost"), required=False)
+    fixed_price = MoneyField(places=2, label=_("Fixed price (before tax)"), required=False)
+    cost = MoneyField(places=2, label=_("Cost"), required=False)
     quantity = WholeField(min_value=0, max_value=1_000_000, label=_("Quantity"), initial=1)
     is_unique_piece = forms.BooleanField(required=False, label=_("One of a kind"))
     status = forms.ChoiceField(label=_("Status"), choices=choices("item_status", HAND_SET_STATUSES))
@@ -161,7 +163,7 @@ class ItemForm(forms.Form):
         values = {
             "sku": data["sku"], "barcode": data.get("barcode") or None, "name": data["name"], "branch": data["branch"],
             "fineness": data["fineness"], "gross_weight": data["gross_weight"], "stone_weight": data.get("stone_weight") or zero,
-            "making_mode": data["making_mode"], "making_value": data.get("making_value") or zero,
+            "making_mode": data["making_mode"], "making_value": _making_stored(data["making_mode"], data.get("making_value") or zero),
             "stone_value": data.get("stone_value") or zero, "pricing_mode": data["pricing_mode"],
             "fixed_price": data.get("fixed_price") if data["pricing_mode"] == Item.PricingMode.FIXED else None,
             "cost": data.get("cost") or zero,
@@ -191,10 +193,18 @@ def item_new(request):
     return render(request, "inventory/item_form.html", {"form": form, "item": None})
 
 
+def _making_stored(mode: str, value: Decimal) -> Decimal:
+    """A making value is money (typed in the shop's unit) unless in percent."""
+    return value if mode == Item.MakingMode.PERCENT else from_display_unit(value, shop_currency())
+
+
 def _initial(item: Item) -> dict:
     names = ("sku", "barcode", "name", "category", "branch", "fineness", "gross_weight", "stone_weight", "making_mode",
              "making_value", "stone_value", "pricing_mode", "fixed_price", "cost", "status")
-    return {name: getattr(item, name) for name in names}
+    initial = {name: getattr(item, name) for name in names}
+    if item.making_mode != Item.MakingMode.PERCENT:
+        initial["making_value"] = money_input(item.making_value, shop_currency())
+    return initial
 
 
 @permission_required("accounts.manage_inventory")
@@ -225,12 +235,12 @@ def item_tag(request, item_id):
 
 
 class GoldRateForm(forms.Form):
-    base_rate = AmountField(places=6, whole_digits=14, label=_("Rate per gram"), min_value=Decimal("0.000001"),
+    base_rate = MoneyField(places=6, whole_digits=14, label=_("Rate per gram"), min_value=Decimal("0.000001"),
                             widget=forms.TextInput(attrs={"inputmode": "decimal", "autofocus": True, "autocomplete": "off"}))
     base_fineness = WholeField(min_value=1, max_value=1000, initial=750, label=_("of fineness (‰)"))
-    rate_999 = AmountField(places=6, whole_digits=14, required=False, label=_("Own rate for 999 (optional)"), min_value=Decimal("0.000001"))
-    rate_916 = AmountField(places=6, whole_digits=14, required=False, label=_("Own rate for 916 (optional)"), min_value=Decimal("0.000001"))
-    rate_705 = AmountField(places=6, whole_digits=14, required=False, label=_("Own rate for 705 (optional)"), min_value=Decimal("0.000001"))
+    rate_999 = MoneyField(places=6, whole_digits=14, required=False, label=_("Own rate for 999 (optional)"), min_value=Decimal("0.000001"))
+    rate_916 = MoneyField(places=6, whole_digits=14, required=False, label=_("Own rate for 916 (optional)"), min_value=Decimal("0.000001"))
+    rate_705 = MoneyField(places=6, whole_digits=14, required=False, label=_("Own rate for 705 (optional)"), min_value=Decimal("0.000001"))
 
     def explicit_rates(self) -> dict[int, Decimal]:
         return {f: self.cleaned_data[f"rate_{f}"] for f in (999, 916, 705) if self.cleaned_data.get(f"rate_{f}")}

@@ -28,6 +28,8 @@ from apps.reports.selectors.periods import Period, today
 from apps.reports.selectors.sales import period_sales
 from apps.ui import formatting
 from apps.ui.charts import Chart, chart
+from apps.ui.dates import LocalDateField
+from apps.ui.forms import WholeField
 from apps.ui.labels import error_text, label
 from apps.ui.pdf import Table, document_pdf
 from apps.ui.spreadsheet import csv_response
@@ -47,7 +49,7 @@ class Report:
     name: str
     title: str
     columns: list[str]
-    kinds: list[str]  # text, money, grams, int, date, digits
+    kinds: list[str]  # text, code (SKUs: as typed), phone, money, grams, int, date, digits
     rows: list[list]  # an iterator, read once, when built for an export (`whole`)
     footer: list | None = None
     summary: list[tuple[str, str]] = field(default_factory=list)
@@ -58,6 +60,8 @@ class Report:
 def display(value, kind: str, currency: str) -> str:
     if value is None or value == "":
         return "—" if kind != "text" else ""
+    if kind == "phone":
+        return formatting.phone_text(value)
     if isinstance(value, str) and kind != "digits":
         return value  # a footer's caption
     if kind == "money":
@@ -77,14 +81,21 @@ def plain(value, kind: str, currency: str):
     """A CSV value: money in the currency's places; the one CSV writer
     (apps.ui.spreadsheet) writes it with ASCII digits and no grouping."""
     if kind == "money" and isinstance(value, (Decimal, int)):
-        return quantize_money(Decimal(value), currency_exponent(currency))
+        shown = formatting.in_display_unit(value, currency)  # the shop's unit, as its heading says (toman: rial / 10)
+        places = currency_exponent(currency) + (0 if shown == Decimal(value) or shown == shown.to_integral_value() else 1)
+        return quantize_money(shown, places)
     return value
 
 
+def csv_heading(column: str, kind: str, currency: str) -> str:
+    """A money column's heading names its unit: "Total (toman)"."""
+    return f"{column} ({formatting.money_unit(currency)})" if kind == "money" else column
+
+
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    threshold = forms.IntegerField(required=False, min_value=0, label=gettext_lazy("Stock at or below"))
+    date_from = LocalDateField(required=False, label=gettext_lazy("From"))
+    date_to = LocalDateField(required=False, label=gettext_lazy("To"))
+    threshold = WholeField(required=False, min_value=0, max_value=2_147_483_647, label=gettext_lazy("Stock at or below"))
 
     def period(self) -> Period:
         day = today()
@@ -128,7 +139,7 @@ def products_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     return Report(
         name="products", title=_("Sales by product"), period_text=_period_text(period),
         columns=[_("SKU"), _("Item"), _("Category"), _("Sold"), _("Returned"), _("Grams"), _("Total")],
-        kinds=["text", "text", "text", "int", "int", "grams", "money"], rows=rows,
+        kinds=["code", "text", "text", "int", "int", "grams", "money"], rows=rows,
         footer=[_("Total"), "", "", sum(r[3] for r in rows), sum(r[4] for r in rows), sum((r[5] for r in rows), Decimal(0)),
                 sum((r[6] for r in rows), Decimal(0))],
     )
@@ -158,7 +169,7 @@ def customers_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     return Report(
         name="customers", title=_("Customer analytics"), period_text=_period_text(period),
         columns=[_("Customer"), _("Phone"), _("Tier"), _("Purchases"), _("Spent"), _("Last purchase")],
-        kinds=["text", "text", "text", "int", "money", "date"], rows=rows if whole else list(rows),
+        kinds=["text", "phone", "text", "int", "money", "date"], rows=rows if whole else list(rows),
         summary=[(_("Customers"), n(stats["customers"])), (_("New in the period"), n(stats["new"])),
                  (_("Bought in the period"), n(stats["buyers"])), (_("Bought more than once"), n(stats["repeat"])),
                  (_("Walk-in sales"), f'{n(stats["walk_in_count"])} · {formatting.money(stats["walk_in_total"], shop.currency)}')]
@@ -195,7 +206,7 @@ def low_stock_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     return Report(
         name="low-stock", title=_("Low stock"), period_text=_("Stock at or below %(n)s") % {"n": formatting.number(threshold, 0)},
         columns=[_("SKU"), _("Item"), _("Category"), _("Branch"), _("Fineness"), _("Quantity")],
-        kinds=["text", "text", "text", "text", "digits", "int"], rows=rows,
+        kinds=["code", "text", "text", "text", "digits", "int"], rows=rows,
     )
 
 
@@ -222,7 +233,8 @@ def report_csv(report: Report, currency: str) -> StreamingHttpResponse:
 
     def rows():
         with translation.override(language), timezone.override(zone):
-            for row in chain([report.columns], report.rows, [report.footer] if report.footer else []):
+            yield [csv_heading(c, k, currency) for c, k in zip(report.columns, report.kinds)]
+            for row in chain(report.rows, [report.footer] if report.footer else []):
                 yield [plain(v, k, currency) for v, k in zip(row, report.kinds)]
 
     return csv_response(rows(), filename=f"{report.name}-{today().isoformat()}.csv")
@@ -249,7 +261,8 @@ def report_page(request, name: str):
         raise Http404
     build = REPORTS[name][0]
     shop = request.tenant
-    form = PeriodForm(request.GET or None)
+    default = PeriodForm().period()  # shown in the inputs until another is asked for
+    form = PeriodForm(request.GET or None, initial={"date_from": default.date_from, "date_to": default.date_to})
     wanted = request.GET.get("format")
     report = build(form, shop, whole=wanted in ("csv", "pdf"))
     if wanted == "csv":

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.sales.models import ENTERED_PAYMENT_METHODS, MONEY, PERCENT, RATE, WEIGHT, Payment, TradeIn
+from apps.ui.amounts import MoneyField
 from apps.ui.forms import AmountField, WholeField
 from apps.ui.labels import label
 
@@ -24,16 +25,17 @@ class LineChangeForm(forms.Form):
     apps/sales/rules.py decide who may)."""
 
     quantity = WholeField(required=False, min_value=1, max_value=MAX_LINE_QUANTITY, label=_("Quantity"))
-    rate = AmountField(required=False, min_value=Decimal(1).scaleb(-RATE["decimal_places"]), label=_("Rate per gram"), **_RATE)
+    rate = MoneyField(required=False, min_value=Decimal(1).scaleb(-RATE["decimal_places"]), label=_("Rate per gram"), **_RATE)
+    # A percentage or money, by the item's making mode: the view converts money from the shown unit.
     making_value = AmountField(required=False, label=_("Making value"), **_MONEY)
-    discount = AmountField(required=False, label=_("Discount"), **_MONEY)
+    discount = MoneyField(required=False, label=_("Discount"), **_MONEY)
 
 
 class TradeInForm(forms.Form):
     weight = AmountField(min_value=Decimal(1).scaleb(-WEIGHT["decimal_places"]), label=_("Weight (g)"), **_WEIGHT)
     fineness = WholeField(min_value=1, max_value=1000, label=_("Fineness (‰)"))
     deduction_percent = AmountField(required=False, max_value=Decimal(100), label=_("Deduction"), **_PERCENT)
-    pure_rate = AmountField(required=False, min_value=Decimal(1).scaleb(-RATE["decimal_places"]),
+    pure_rate = MoneyField(required=False, min_value=Decimal(1).scaleb(-RATE["decimal_places"]),
                             label=_("Pure gold rate (optional)"), **_RATE)
     description = forms.CharField(required=False, max_length=TradeIn._meta.get_field("description").max_length,
                                   label=_("Description"))
@@ -41,7 +43,7 @@ class TradeInForm(forms.Form):
 
 class PaymentForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"))
-    amount = AmountField(min_value=Decimal(1).scaleb(-MONEY["decimal_places"]), label=_("Amount"), **_MONEY)
+    amount = MoneyField(min_value=Decimal(1).scaleb(-MONEY["decimal_places"]), label=_("Amount"), **_MONEY)
     reference = forms.CharField(required=False, max_length=Payment._meta.get_field("reference").max_length,
                                 label=_("Reference"))
 

@@ -260,6 +260,9 @@ def pos_line(request, index: int):
         if typed["quantity"] is not None:
             line.quantity = typed["quantity"]
         rate, making, discount = typed["rate"], typed["making_value"], typed["discount"]
+        item = Item.objects.filter(pk=_uuid(line.item_id)).only("making_mode").first()
+        if making is not None and item is not None and item.making_mode != Item.MakingMode.PERCENT:
+            making = formatting.from_display_unit(making, request.tenant.currency)  # money, not a percentage
         line.rate = None if rate is None else str(rate)
         line.making_value = None if making is None else str(making)
         line.discount = str(discount or 0)

@@ -13,6 +13,7 @@ from apps.sales.models import SaleStatus
 from apps.sales.reversals import REASON_MAX_LENGTH, sale_void
 from apps.sales.selectors import sale_get, sale_list
 from apps.ui import formatting
+from apps.ui.dates import DateInputError, parse_local_date
 from apps.ui.labels import ERRORS, choices, error_text, label
 from apps.ui.pagination import CappedPaginator
 from apps.ui.pdf import Table, document_pdf
@@ -33,8 +34,15 @@ SALES_PER_PAGE = 25
 @permission_required(*VIEW_SALES, any_of=True)
 def sale_list_page(request):
     filters = {key: request.GET.get(key, "").strip() for key in ("search", "status", "date_from", "date_to", "branch_id")}
+    wanted = dict(filters)
+    for key in ("date_from", "date_to"):  # Jalali or ISO, as the date inputs send them
+        try:
+            wanted[key] = parse_local_date(filters[key])
+        except DateInputError as exc:
+            messages.error(request, str(exc))
+            wanted[key] = None
     try:
-        sales = sale_list(filters=filters)
+        sales = sale_list(filters=wanted)
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
         sales = sale_list()

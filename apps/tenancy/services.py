@@ -80,6 +80,10 @@ def _validate_new_shop(*, name: str, domain: str, owner_email: str, owner_passwo
         raise ApplicationError("invalid_shop", "The shop cannot be created: " + "; ".join(d["message"] for d in details), details=details)
 
 
+# A new shop's first branch, in the shop's language.
+FIRST_BRANCH_NAMES = {Tenant.Language.FA: "شعبه مرکزی", Tenant.Language.EN: "Main"}
+
+
 def shop_create(
     *,
     name: str,
@@ -90,10 +94,12 @@ def shop_create(
     language: str = Tenant.Language.FA,
     tax_regime: str = Tenant.TaxRegime.IR,
     timezone: str = "Asia/Tehran",
+    first_branch: str | None = None,
 ) -> ProvisionedShop:
     """
     Creates a shop: schema (the template's, apps.tenancy.blueprint), domain,
-    owner and a first branch "Main". PostgreSQL DDL is transactional, so one
+    owner and a first branch named in the shop's language («شعبه مرکزی» in
+    Persian, "Main" in English; `first_branch` names it otherwise). PostgreSQL DDL is transactional, so one
     atomic block makes it all-or-nothing: a failure anywhere leaves no schema
     and no row.
     """
@@ -118,7 +124,7 @@ def shop_create(
         Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
         with tenant:
             user_create(email=owner_email, password=owner_password, role=Role.OWNER, full_name=name.strip())
-            branch_create(name="Main")
+            branch_create(name=first_branch or FIRST_BRANCH_NAMES.get(language, FIRST_BRANCH_NAMES[Tenant.Language.EN]))
     return ProvisionedShop(tenant=tenant, seconds=time.perf_counter() - started)
 
 

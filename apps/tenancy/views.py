@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.errors import ApplicationError
 from apps.tenancy.models import LOW_STOCK_THRESHOLD_MAX, Tenant
 from apps.tenancy.services import shop_language_set, shop_low_stock_threshold_set, shop_mfa_required_set, shop_profile_set
-from apps.ui.forms import AmountField
+from apps.ui.forms import AmountField, WholeField
 from apps.ui.permissions import permission_required
 
 
@@ -21,7 +21,7 @@ class ShopLanguageForm(forms.Form):
 
 
 class ShopStockForm(forms.Form):
-    low_stock_threshold = forms.IntegerField(
+    low_stock_threshold = WholeField(
         min_value=0, max_value=LOW_STOCK_THRESHOLD_MAX, label=gettext_lazy("Low stock at or below"),
         help_text=gettext_lazy("Items with this many pieces or fewer show as low stock on the dashboard and in the reports."),
     )

@@ -1,15 +1,17 @@
 """Numbers, money and dates as staff read them: Persian digits and the Jalali
 calendar in Persian, plain digits and ISO dates in English."""
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import jdatetime
+from django.db import connection
 from django.utils import timezone, translation
 
 from apps.core.money import currency_exponent
 
 _TO_PERSIAN = str.maketrans("0123456789,.-", "۰۱۲۳۴۵۶۷۸۹٬٫−")
-_FROM_LOCAL = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.")
+_FROM_LOCAL = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫−", "01234567890123456789.-")
 
 
 def is_persian(language: str | None = None) -> bool:
@@ -18,6 +20,14 @@ def is_persian(language: str | None = None) -> bool:
 
 def localize_digits(text: str, language: str | None = None) -> str:
     return str(text).translate(_TO_PERSIAN) if is_persian(language) else str(text)
+
+
+def input_value(value, language: str | None = None):
+    """A number pre-filled in an input: as stored, in the page's digits, no
+    grouping (parse_decimal reads it back). Anything else is left alone."""
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        return localize_digits(f"{value}", language)
+    return value
 
 
 def number(value, places: int | None = None, language: str | None = None) -> str:
@@ -34,12 +44,73 @@ def number(value, places: int | None = None, language: str | None = None) -> str
     return localize_digits(text, language)
 
 
-def money(value, currency: str, language: str | None = None) -> str:
+RIAL, TOMAN = "rial", "toman"
+_UNIT_NAMES = {"fa": {RIAL: "ریال", TOMAN: "تومان"}, "en": {RIAL: "rial", TOMAN: "toman"}}
+
+
+def shop_amount_unit() -> str:
+    """The shop's choice for showing rial amounts: "rial" or "toman" (a toman
+    is ten rial). Amounts are always stored in rial; only what staff read and
+    type is in the chosen unit (the current shop's, from the connection)."""
+    unit = getattr(connection.tenant, "amount_unit", RIAL) if hasattr(connection, "tenant") else RIAL
+    return unit if unit in (RIAL, TOMAN) else RIAL
+
+
+def money_unit(currency: str, language: str | None = None) -> str:
+    """The name shown beside an amount: ریال / تومان (rial / toman) for a rial
+    shop, the currency code (INR, AED...) for any other."""
+    if currency != "IRR":
+        return currency
+    return _UNIT_NAMES["fa" if is_persian(language) else "en"][shop_amount_unit()]
+
+
+def in_display_unit(value, currency: str) -> Decimal:
+    """A stored amount in the unit staff read: rial / 10 in a toman shop."""
+    value = Decimal(value)
+    return value / 10 if currency == "IRR" and shop_amount_unit() == TOMAN else value
+
+
+def from_display_unit(value: Decimal, currency: str) -> Decimal:
+    """What staff typed in the shown unit, back to what is stored (the one
+    edge every money input goes through: apps.ui.money_input)."""
+    return value * 10 if currency == "IRR" and shop_amount_unit() == TOMAN else value
+
+
+def _places(currency: str) -> int:
     try:
-        places = currency_exponent(currency)
+        return currency_exponent(currency)
     except (KeyError, ValueError):
-        places = 2
-    return number(value, places, language)
+        return 2
+
+
+def money(value, currency: str, language: str | None = None, *, unit: bool = True) -> str:
+    """An amount in the shop's unit, grouped, with the unit after it
+    ("۵۳٬۷۵۴٬۴۰۰ ریال", "5,375,440 toman", "136,569.76 INR"); unit=False
+    for a column whose heading names it."""
+    if value is None or value == "":
+        return ""
+    try:
+        shown = in_display_unit(value, currency)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    places = _places(currency)
+    if shown != Decimal(value):  # toman: a tenth of a toman only when there is one
+        places += 0 if shown == shown.to_integral_value() else 1
+    text = number(shown.quantize(Decimal(1).scaleb(-places)), places, language)
+    return f"{text} {money_unit(currency, language)}" if unit else text
+
+
+def money_input(value, currency: str, language: str | None = None) -> str:
+    """A stored amount as a money input shows it: the shop's unit, the page's
+    digits, no grouping (what staff type back)."""
+    if value is None or value == "":
+        return ""
+    try:
+        shown = in_display_unit(value, currency).normalize()
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    text = f"{shown:f}"
+    return localize_digits(text, language)
 
 
 def weight(value, language: str | None = None) -> str:
@@ -62,6 +133,30 @@ def parse_decimal(text) -> Decimal | None:
     if not value.is_finite():
         raise ValueError(f"'{text}' is not a number")
     return value
+
+
+_IRAN_MOBILE = re.compile(r"(?:\+98|0098|98|0)(9\d{2})(\d{3})(\d{4})")
+_IRAN_LANDLINE = re.compile(r"(?:\+98|0098|0)([1-8]\d)(\d{4})(\d{4})")
+
+
+def phone_text(value, language: str | None = None) -> str:
+    """A phone number grouped as people read it, left to right: "+98 912
+    333 4444" (Persian digits in Persian); one it does not recognise stays as
+    typed. The template filter `phone` wraps it in <bdi dir="ltr">."""
+    if not value:
+        return ""
+    raw = str(value).strip()
+    compact = re.sub(r"[\s\-().]", "", raw.translate(_FROM_LOCAL))
+    mobile, landline = _IRAN_MOBILE.fullmatch(compact), _IRAN_LANDLINE.fullmatch(compact)
+    if mobile:
+        text = "+98 " + " ".join(mobile.groups())
+    elif landline:
+        text = "+98 " + " ".join(landline.groups())
+    elif re.fullmatch(r"\+?\d{4,15}", compact):
+        text = raw.translate(_FROM_LOCAL)  # another country's: its own grouping
+    else:
+        return raw
+    return text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) if is_persian(language) else text
 
 
 def _local(value):

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
-from apps.ui.formatting import localize_digits, parse_decimal
+from apps.ui.formatting import input_value, localize_digits, parse_decimal
 
 
 class AmountField(forms.CharField):
@@ -42,8 +42,14 @@ class AmountField(forms.CharField):
             raise ValidationError(_("At most %(limit)s.") % {"limit": localize_digits(self.max_value.normalize())}, code="max_value")
         return number
 
+    def prepare_value(self, value):
+        return input_value(value)  # a pre-filled number in the page's digits
+
 
 class WholeField(forms.IntegerField):
+    # A text input: <input type=number> shows no Persian digits (it blanks them).
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
     def to_python(self, value):
         if isinstance(value, str) and value.strip():
             try:
@@ -51,6 +57,9 @@ class WholeField(forms.IntegerField):
             except ValueError:
                 pass  # IntegerField says it is not a number
         return super().to_python(value)
+
+    def prepare_value(self, value):
+        return input_value(value)
 
 
 def form_error(form: forms.Form, exc: ApplicationError, fields: dict[str, str] | None = None) -> None:

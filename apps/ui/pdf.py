@@ -24,7 +24,17 @@ FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 
+# Vazirmatn (npm "vazirmatn", copied to static/vendor/ by scripts/frontend.sh)
+# draws Persian as the staff pages do; DejaVu is the fallback without it.
+_ROOT = Path(__file__).resolve().parent.parent.parent
+VAZIRMATN_DIRS = (_ROOT / "static" / "vendor" / "vazirmatn", _ROOT / "node_modules" / "vazirmatn" / "fonts" / "ttf")
+VAZIRMATN_FILES = {"": "Vazirmatn-Regular.ttf", "B": "Vazirmatn-Bold.ttf"}
+
+
 def font_paths() -> dict[str, Path]:
+    for folder in VAZIRMATN_DIRS:
+        if all((folder / name).is_file() for name in VAZIRMATN_FILES.values()):
+            return {style: folder / name for style, name in VAZIRMATN_FILES.items()}
     found = {}
     for style, name in FONT_FILES.items():
         for folder in FONT_DIRS:

@@ -1,6 +1,8 @@
 """Amounts in words, for invoices: Persian (as written on a cheque) and English."""
 from decimal import Decimal
 
+from apps.ui.formatting import TOMAN, shop_amount_unit
+
 _FA_ONES = ["صفر", "یک", "دو", "سه", "چهار", "پنج", "شش", "هفت", "هشت", "نه"]
 _FA_TEENS = ["ده", "یازده", "دوازده", "سیزده", "چهارده", "پانزده", "شانزده", "هفده", "هجده", "نوزده"]
 _FA_TENS = ["", "", "بیست", "سی", "چهل", "پنجاه", "شصت", "هفتاد", "هشتاد", "نود"]
@@ -98,8 +100,11 @@ _MINOR = {"fa": "صدم", "en": "hundredths"}
 
 
 def amount_in_words(amount: Decimal, currency: str, language: str) -> str:
-    """An invoice total in words with its currency; cents, if any, as hundredths."""
+    """An invoice total in words with its currency; cents, if any, as hundredths.
+    A rial amount is said in tomans in a shop that shows tomans (when whole)."""
     language = "fa" if language == "fa" else "en"
+    if currency == "IRR" and shop_amount_unit() == TOMAN and Decimal(amount) % 10 == 0:
+        amount, currency = Decimal(amount) / 10, "IRT"
     words = persian_words if language == "fa" else english_words
     amount = Decimal(amount)
     whole = int(amount)

@@ -39,7 +39,8 @@ def _make_shop():
     from apps.inventory.services import category_create, gold_rate_set, item_create
     from apps.tenancy.services import shop_create
 
-    shop = shop_create(name="Browser Jewellers", domain=DOMAIN, owner_email="owner@browser.test", owner_password=PASSWORD).tenant
+    shop = shop_create(name="Browser Jewellers", domain=DOMAIN, owner_email="owner@browser.test", owner_password=PASSWORD,
+                       first_branch="Main").tenant
     shop.vat_percent, shop.profit_percent = Decimal("10"), Decimal("7")
     shop.save()
     with shop:

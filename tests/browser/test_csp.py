@@ -155,14 +155,14 @@ def test_the_counter_sells_under_the_policy(watch):
     page.fill("#tradein-rate", "10000000")
     page.press("#tradein-rate", "Enter")
     page.locator("#trade-ins .trade-in").wait_for()
-    assert page.locator("#sale-due").inner_text() == "38,754,400"
+    assert page.locator("#sale-due").inner_text() == "38,754,400 rial"
     page.fill("#payment-amount", "20000000")
     page.select_option("#payment-method", "card")
     page.press("#payment-amount", "Enter")
     page.locator("#payments .payment").first.wait_for()
-    assert page.locator("#remaining").inner_text() == "18,754,400"
+    assert page.locator("#remaining").inner_text() == "18,754,400 rial"
     page.press("#payment-amount", "Enter")  # the rest, in cash (filled in)
-    expect(page.locator("#remaining")).to_have_text("0")
+    expect(page.locator("#remaining")).to_have_text("0 rial")
 
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
@@ -172,7 +172,7 @@ def test_the_counter_sells_under_the_policy(watch):
 
     page.keyboard.press("F9")  # checkout
     page.wait_for_url("**/sales/*/")
-    assert page.locator("#invoice-total").inner_text() == "53,754,400"
+    assert page.locator("#invoice-total").inner_text() == "53,754,400 rial"
     assert printed(page)
     watch.visit("/sales/")
     assert page.locator("main table tbody tr").count() >= 1

@@ -34,7 +34,7 @@ def test_login_then_dashboard(page):
     shot(page, "login-refused")
     log_in(page, "manager@browser.test")
     assert page.locator("h1").first.inner_text().startswith("Dashboard")
-    assert page.locator("#gold-rate .stat").inner_text() == "8,000,000"
+    assert page.locator("#gold-rate .stat").inner_text() == "8,000,000 rial"
     assert shot(page, "dashboard").stat().st_size > 0
 
 
@@ -67,7 +67,7 @@ def test_a_whole_sale_with_old_gold_and_a_split_payment_from_the_keyboard(page):
     page.keyboard.press("Enter")
     page.locator("#trade-ins .trade-in").wait_for()
     focus_on(page, "scan-code")
-    assert page.locator("#sale-due").inner_text() == "38,754,400"
+    assert page.locator("#sale-due").inner_text() == "38,754,400 rial"
 
     page.keyboard.press("F6")
     focus_on(page, "payment-amount")
@@ -79,16 +79,16 @@ def test_a_whole_sale_with_old_gold_and_a_split_payment_from_the_keyboard(page):
     page.keyboard.press("Enter")
     page.locator("#payments .payment").first.wait_for()
     focus_on(page, "payment-amount")  # the rest is due: the amount again
-    assert page.locator("#remaining").inner_text() == "18,754,400"
+    assert page.locator("#remaining").inner_text() == "18,754,400 rial"
     page.keyboard.press("F6")  # the rest, in cash (already filled in)
     page.keyboard.press("Enter")
-    expect(page.locator("#remaining")).to_have_text("0")
+    expect(page.locator("#remaining")).to_have_text("0 rial")
     assert page.locator("#payments .payment").count() == 2
     shot(page, "pos-before-checkout")
 
     page.keyboard.press("F9")
     page.wait_for_url("**/sales/*/")
-    assert page.locator("#invoice-total").inner_text() == "53,754,400"
+    assert page.locator("#invoice-total").inner_text() == "53,754,400 rial"
     methods = page.locator("#invoice-payments").inner_text()
     assert "Card" in methods and "Cash" in methods and "Old gold credit" in methods
     assert "rials" in page.locator("#amount-in-words").inner_text()

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.ui.pdf import font_paths
 from apps.customers.services import customer_create
 from apps.sales.reversals import sale_void
 from apps.sales.services import LineInput, PaymentInput, sale_create
@@ -77,7 +78,9 @@ def test_a_persian_report_pdf_is_made(as_manager, sold, manager):
     manager.language = "fa"
     manager.save(update_fields=["language"])
     response = as_manager.get("/reports/daily/", {"format": "pdf"})
-    assert response.content.startswith(b"%PDF") and b"DejaVu" in response.content
+    # Vazirmatn from npm (static/vendor/vazirmatn) when installed, else DejaVu.
+    font = b"Vazirmatn" if "Vazirmatn" in font_paths()[""].name else b"DejaVu"
+    assert response.content.startswith(b"%PDF") and font in response.content
 
 
 def test_dashboard_shows_today(as_manager, sold):
@@ -123,3 +126,12 @@ def test_the_dashboards_top_items_read_only_the_items_that_can_make_it(history, 
             top = items.sales_by_product(month, limit=1, by=by)
         assert [r["item_id"] for r in top] == [whole[0]["item_id"]]
         assert top[0]["total"] == whole[0]["total"] and top[0]["pieces"] == whole[0]["pieces"]
+
+
+def test_a_toman_shop_exports_tomans_and_says_so_in_the_heading(as_manager, sold, shop):
+    shop.amount_unit = "toman"
+    shop.save()
+    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/daily/", {"format": "csv"}).content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Day", "Sales", "Total (toman)"]
+    assert rows[-1][:3] == ["Total", "2", str(int(2 * VECTOR_1_TOTAL / 10))]
+    assert "10,750,880 toman" in text(as_manager.get("/"))  # the dashboard: two sales of 5,375,440 toman

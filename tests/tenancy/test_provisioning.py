@@ -27,7 +27,7 @@ def test_create_shop_clones_the_template_with_owner_and_main_branch(db):
         assert owner.email == "owner@example.com"
         assert owner.role == Role.OWNER
         assert owner.has_perm("accounts.manage_shop")
-        assert list(Branch.objects.values_list("name", flat=True)) == ["Main"]
+        assert list(Branch.objects.values_list("name", flat=True)) == ["شعبه مرکزی"]  # a Persian shop's
     # Cloned, not migrated: the migration history is the template's, row for
     # row and timestamp for timestamp; a fresh migrate would stamp new times.
     with connection.cursor() as cursor:
@@ -218,3 +218,10 @@ def test_the_blueprint_follows_the_templates_migration_state(db):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {shop.schema_name}.django_migrations WHERE name = '9999_later'")
         assert cursor.fetchone()[0] == 1
+
+
+def test_an_english_shops_first_branch_is_main(db):
+    shop = shop_create(name="Gold Lane", domain="goldlane.localhost", owner_email="o@goldlane.test", owner_password=PASSWORD,
+                       language="en").tenant
+    with shop:
+        assert list(Branch.objects.values_list("name", flat=True)) == ["Main"]

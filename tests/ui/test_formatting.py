@@ -10,8 +10,8 @@ from apps.ui.barcode import code128_modules, code128_svg
 
 def test_persian_digits_and_separators():
     assert formatting.number(Decimal("53754400"), 0, "fa") == "۵۳٬۷۵۴٬۴۰۰"
-    assert formatting.money(Decimal("136569.76"), "INR", "fa") == "۱۳۶٬۵۶۹٫۷۶"
-    assert formatting.money(Decimal("136569.76"), "INR", "en") == "136,569.76"
+    assert formatting.money(Decimal("136569.76"), "INR", "fa", unit=False) == "۱۳۶٬۵۶۹٫۷۶"
+    assert formatting.money(Decimal("136569.76"), "INR", "en") == "136,569.76 INR"  # a non-rial shop: its code
     assert formatting.weight(Decimal("5"), "en") == "5.000"
 
 

@@ -5,8 +5,9 @@ from django import template
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.utils import translation
+from django.utils.html import format_html
 
-from apps.ui import formatting, labels
+from apps.ui import dates, formatting, labels
 from apps.ui.words import amount_in_words
 
 register = template.Library()
@@ -20,7 +21,27 @@ def num(value, places=None):
 
 @register.filter
 def money(value, currency="IRR"):
+    """{{ sale.total|money:sale.currency }}: in the shop's unit (rial or
+    toman), the page's digits, with the unit's name after it."""
     return formatting.money(value, currency)
+
+
+@register.filter
+def money_plain(value, currency="IRR"):
+    """The same without the unit, for a column whose heading names it."""
+    return formatting.money(value, currency, unit=False)
+
+
+@register.filter
+def unit(currency="IRR"):
+    """{{ sale.currency|unit }}: ریال / تومان / rial / toman, or the currency code."""
+    return formatting.money_unit(currency or "IRR")
+
+
+@register.filter
+def money_input(value, currency="IRR"):
+    """A stored amount as a money input's value, in the unit it is typed in."""
+    return formatting.money_input(value, currency)
 
 
 @register.filter
@@ -35,6 +56,13 @@ def digits(value):
 
 
 @register.filter
+def phone(value):
+    """{{ customer.phone|phone }}: grouped, left to right even on a Persian page."""
+    text = formatting.phone_text(value)
+    return format_html('<bdi dir="ltr" class="phone">{}</bdi>', text) if text else ""
+
+
+@register.filter
 def jdate(value):
     return formatting.date_text(value)
 
@@ -46,6 +74,7 @@ def jdatetime(value):
 
 @register.filter
 def in_words(value, currency="IRR"):
+    """An amount in words, in the shop's unit (tomans in a toman shop)."""
     return amount_in_words(value, currency, translation.get_language() or "en")
 
 
@@ -83,3 +112,10 @@ def _vendor_url(name: str) -> str:
 def choice(value, kind):
     """{{ sale.status|choice:"sale_status" }}: the choice's translated name."""
     return labels.label(kind, value)
+
+
+@register.simple_tag
+def date_input(name: str, value="", id: str = "", label: str = ""):
+    """{% date_input "date_from" filters.date_from id="f-from" %}: a filter's
+    date input, Jalali in Persian and ISO in English (apps.ui.dates)."""
+    return dates.date_input_html(name, value, id=id, label=label)

@@ -6,7 +6,7 @@ from apps.tenancy.services import shop_create
 
 
 class Command(BaseCommand):
-    help = "Create a shop: schema, domain, owner user and a first branch 'Main'. Prints the schema name last."
+    help = "Create a shop: schema, domain, owner user and a first branch named in the shop's language (Persian: شعبه مرکزی, English: Main). Prints the schema name last."
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)
