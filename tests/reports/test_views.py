@@ -105,7 +105,7 @@ def test_a_long_report_is_shown_a_page_at_a_time_and_exported_whole(as_manager, 
     assert first.context["rows"] != second.context["rows"] and len(first.context["rows"]) == 1
     assert first.context["footer"] == second.context["footer"]
     assert "Page 1 of 2" in first.content.decode()
-    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/products/", {"format": "csv"}).content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/products/", {"format": "csv"}).getvalue().decode("utf-8-sig"))))
     assert {row[0] for row in rows} >= {"P-RING", "P-CHAIN"}
 
 
@@ -131,7 +131,7 @@ def test_the_dashboards_top_items_read_only_the_items_that_can_make_it(history, 
 def test_a_toman_shop_exports_tomans_and_says_so_in_the_heading(as_manager, sold, shop):
     shop.amount_unit = "toman"
     shop.save()
-    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/daily/", {"format": "csv"}).content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(as_manager.get("/reports/daily/", {"format": "csv"}).getvalue().decode("utf-8-sig"))))
     assert rows[0][:3] == ["Day", "Sales", "Total (toman)"]
     assert rows[-1][:3] == ["Total", "2", str(int(2 * VECTOR_1_TOTAL / 10))]
     assert "10,750,880 toman" in text(as_manager.get("/"))  # the dashboard: two sales of 5,375,440 toman
