@@ -13,6 +13,8 @@ from apps.sales.models import Payment, Sale, SaleLine, SaleSource, SaleStatus, T
 # A query made only of these may be (part of) a phone number.
 _PHONE_QUERY = re.compile(r"^[\d\s+\-()]+$")
 _MIN_PHONE_DIGITS = 3
+# Bidi marks ride along when a label or phone is copied out of Persian text.
+_BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 SALE_FILTERS = frozenset(
     {"branch_id", "terminal_id", "cashier_id", "customer_id", "status", "source", "date_from", "date_to", "search"}
@@ -23,7 +25,7 @@ def _sales() -> QuerySet[Sale]:
     """A sale with everything an invoice shows, in a fixed number of queries."""
     return Sale.objects.select_related("branch", "terminal", "cashier", "customer", "voided_by").prefetch_related(
         Prefetch("lines", queryset=SaleLine.objects.select_related("item", "override_by").order_by("line_no")),
-        Prefetch("payments", queryset=Payment.objects.order_by("method", "id")),
+        Prefetch("payments", queryset=Payment.objects.all()),  # in Payment.Meta.ordering, the one order
         Prefetch("trade_ins", queryset=TradeIn.objects.order_by("id")),
     )
 
@@ -42,7 +44,7 @@ def sale_search(query: str) -> Q:
     Latin digits), invoice number (exact), receipt number (exact, any case of
     letters), or customer phone (contains its digits, leading zeros dropped
     so that "0912 765..." finds "+98912765...")."""
-    text = normalize_digits(query or "").strip()
+    text = normalize_digits(query or "").translate(_BIDI_MARKS).strip()
     if not text:
         return Q(pk__in=[])
     match = Q(receipt_number__in=sorted({text, text.upper()}))

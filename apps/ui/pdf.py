@@ -14,6 +14,13 @@ from apps.core.errors import ApplicationError
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/local/share/fonts"))
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+# Wrap a value in these to keep it one left-to-right run (an invoice label, a
+# phone) inside Persian text, or one run in the direction of its own first
+# letter (a name, an address: "12 Bazaar Street" stays in order on a Persian
+# page); they steer the bidi algorithm and are not drawn.
+LTR = ("\u2066", "\u2069")
+AUTO = ("\u2068", "\u2069")
+_ISOLATES = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
 
 
 def font_paths() -> dict[str, Path]:
@@ -36,8 +43,8 @@ def visual(text, rtl: bool) -> str:
     right-to-left runs reversed."""
     text = "" if text is None else str(text)
     if not text or not (rtl or _ARABIC.search(text)):
-        return text
-    return get_display(reshape(text), base_dir="R" if rtl else "L")
+        return text.translate(_ISOLATES)
+    return get_display(reshape(text), base_dir="R" if rtl else "L").translate(_ISOLATES)
 
 
 @dataclass
@@ -77,19 +84,34 @@ class _Document(FPDF):
             text = text[1:] if self.rtl else text[:-1]
         return ("…" + text) if self.rtl else (text + "…")
 
+    def _column_widths(self, every: list[list[str]], count: int, sizes=(8, 7.5, 7, 6.5, 6)) -> tuple[float, list[float]]:
+        """A font size and column widths from the drawn width of the widest
+        text of each column (bold, as a header is), so figures are not cut
+        short: the largest size at which every column fits, the spare width
+        shared out; a column of long text takes at most a third of the page.
+        When nothing fits even at the smallest size, widths in proportion
+        (the widest texts end in "…")."""
+        usable = self.w - self.l_margin - self.r_margin
+        for size in sizes:
+            self.set_font("DejaVu", style="B", size=size)
+            natural = [min(max(self.get_string_width(visual(row[i], self.rtl)) for row in every) + 2.5, usable / 3)
+                       for i in range(count)]
+            if sum(natural) <= usable:
+                spare = (usable - sum(natural)) / count
+                return size, [n + spare for n in natural]
+        return sizes[-1], [usable * n / sum(natural) for n in natural]
+
     def table(self, table: Table):
         if table.caption:
             self.ln(2)
             self.line_text(table.caption, size=10, bold=True, height=7)
         count = len(table.columns)
         every = [table.columns, *table.rows, *([table.footer] if table.footer else [])]
-        longest = [max(min(len(str(row[i])), 40) for row in every) + 2 for i in range(count)]
-        usable = self.w - self.l_margin - self.r_margin
-        widths = [usable * n / sum(longest) for n in longest]
+        size, widths = self._column_widths(every, count)
         order = list(reversed(range(count))) if self.rtl else list(range(count))
 
         def row(cells, *, bold=False, fill=False):
-            self.set_font("DejaVu", style="B" if bold else "", size=8)
+            self.set_font("DejaVu", style="B" if bold else "", size=size)
             for i in order:
                 align = "R" if (self.rtl or i in table.numeric) else "L"
                 text = self._fit(visual(cells[i], self.rtl), widths[i])
