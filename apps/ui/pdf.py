@@ -84,6 +84,26 @@ class _Document(FPDF):
             text = text[1:] if self.rtl else text[:-1]
         return ("…" + text) if self.rtl else (text + "…")
 
+    def _wrap(self, text: str, width: float, most: int = 4) -> list[str]:
+        """A cell's text in lines that fit `width`, broken between words in
+        reading order (each line is then put in visual order by itself, so
+        Persian wraps from the right); a word too long for a line, or a
+        fifth line, ends in "…"."""
+        if self.get_string_width(visual(text, self.rtl)) <= width - 2:
+            return [text]
+        lines, current = [], ""
+        for word in text.split():
+            trial = f"{current} {word}" if current else word
+            if current and self.get_string_width(visual(trial, self.rtl)) > width - 2:
+                lines.append(current)
+                current = word
+            else:
+                current = trial
+        lines.append(current)
+        if len(lines) > most:
+            lines = lines[:most - 1] + [" ".join(lines[most - 1:])]
+        return lines
+
     def _column_widths(self, every: list[list[str]], count: int, sizes=(8, 7.5, 7, 6.5, 6)) -> tuple[float, list[float]]:
         """A font size and column widths from the drawn width of the widest
         text of each column (bold, as a header is), so figures are not cut
@@ -112,11 +132,24 @@ class _Document(FPDF):
 
         def row(cells, *, bold=False, fill=False):
             self.set_font("DejaVu", style="B" if bold else "", size=size)
+            wrapped = {i: self._wrap(str(cells[i]), widths[i]) for i in order}
+            lines = max(len(texts) for texts in wrapped.values())
+            height = 6 if lines == 1 else 4.2 * lines + 1.8
+            if self.will_page_break(height) and height > 6:
+                self.add_page()
+            top = self.get_y()
             for i in order:
                 align = "R" if (self.rtl or i in table.numeric) else "L"
-                text = self._fit(visual(cells[i], self.rtl), widths[i])
-                self.cell(widths[i], 6, text, border=1, align=align, fill=fill)
-            self.ln(6)
+                if lines == 1:
+                    self.cell(widths[i], 6, self._fit(visual(cells[i], self.rtl), widths[i]), border=1, align=align, fill=fill)
+                    continue
+                left = self.get_x()
+                self.rect(left, top, widths[i], height, style="DF" if fill else "D")
+                for n, text in enumerate(wrapped[i]):
+                    self.set_xy(left, top + 0.9 + 4.2 * n)
+                    self.cell(widths[i], 4.2, self._fit(visual(text, self.rtl), widths[i]), align=align)
+                self.set_xy(left + widths[i], top)
+            self.set_xy(self.l_margin, top + height)
 
         self.set_fill_color(235, 235, 235)
         row(table.columns, bold=True, fill=True)
