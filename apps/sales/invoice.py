@@ -188,8 +188,13 @@ def invoice_content(sale, shop, language: str) -> Invoice:
 
 def invoice_pdf(invoice: Invoice, *, rtl: bool) -> bytes:
     """The invoice as an A4 landscape PDF: the same text as the page."""
-    header = [_isolated(invoice.seller_name), *(p.text() for p in invoice.seller), *(p.text() for p in invoice.branch),
-              *(p.text() for p in invoice.details), *(p.text() for p in invoice.buyer)]
+    def joined(pairs):
+        return " · ".join(p.text() for p in pairs)
+
+    address = [p for p in invoice.seller if p.caption == _("Address")]
+    codes = [p for p in invoice.seller if p not in address]
+    header = [_isolated(invoice.seller_name), *(p.text() for p in address), joined(codes), joined(invoice.branch),
+              joined(invoice.details), joined(invoice.buyer)]
     tables = [invoice.lines.table(_("Items"))]
     if invoice.trade_ins.rows:
         tables.append(invoice.trade_ins.table(_("Old gold taken in")))
