@@ -69,6 +69,7 @@ class Invoice:
     label: str
     title: str
     seller_name: str
+    seller_address: list[Pair]
     seller: list[Pair]
     branch: list[Pair]
     details: list[Pair]
@@ -78,7 +79,6 @@ class Invoice:
     payments: Grid
     totals: list[Pair]
     words: str
-    status: str = ""
     voided_reason: str = ""
 
     @property
@@ -133,8 +133,7 @@ def invoice_content(sale, shop, language: str) -> Invoice:
         (_("Economic code"), shop.economic_code), (_("National ID"), shop.national_id),
         (_("Postal code"), shop.postal_code), (_("Phone"), shop.phone),
     ) if value]
-    if shop.address:
-        seller.insert(0, Pair(_("Address"), shop.address))
+    address = [Pair(_("Address"), shop.address)] if shop.address else []
     branch = [Pair(_("Branch"), sale.branch.name)]
     if sale.branch.address:
         branch.append(Pair(_("Branch address"), sale.branch.address))
@@ -165,23 +164,25 @@ def invoice_content(sale, shop, language: str) -> Invoice:
         "pure_weight": formatting.weight(t.pure_weight, language), "pure_rate": m(t.pure_rate), "deduction": m(t.deduction),
         "value": m(t.value),
     } for t in sale.trade_ins.all()])
-    payments = Grid(
-        [Column("method", _("Method"), numeric=False), Column("reference", _("Reference"), numeric=False), Column("amount", _("Amount"))],
-        [{"method": label("payment", p.method), "reference": p.reference or "—", "amount": m(p.amount)} for p in sale.payments.all()],
+    payments = Grid(  # in their one order (Payment.Meta.ordering: as entered)
+        [Column("method", _("Method"), numeric=False), Column("reference", _("Reference"), numeric=False),
+         Column("amount", _("Amount"))],
+        [{"method": label("payment", p.method), "reference": p.reference or "—", "amount": m(p.amount)}
+         for p in sale.payments.all()],
     )
     totals = [Pair(_("Subtotal"), m(sale.subtotal))]
     if sale.tax_total:
         totals.append(Pair(_("of which tax"), m(sale.tax_total)))
     if sale.discount_total:
-        totals.append(Pair(_("Discount"), m(sale.discount_total)))
+        totals.append(Pair(_("Discount given"), m(sale.discount_total)))
     if sale.rounding:
         totals.append(Pair(_("Rounding"), m(sale.rounding)))
     totals.append(Pair(_("Total"), m(sale.total)))
     return Invoice(
-        label=number, title=f"{_('Invoice')} {number}", seller_name=shop.legal_name or shop.name, seller=seller,
-        branch=branch, details=details, buyer=buyer, lines=lines, trade_ins=trade_ins, payments=payments, totals=totals,
+        label=number, title=f"{_('Invoice')} {number}", seller_name=shop.legal_name or shop.name,
+        seller_address=address, seller=seller, branch=branch, details=details, buyer=buyer,
+        lines=lines, trade_ins=trade_ins, payments=payments, totals=totals,
         words=amount_in_words(sale.total, sale.currency, language),
-        status=label("sale_status", sale.status) if sale.status != SaleStatus.COMPLETED else "",
         voided_reason=sale.void_reason if sale.status == SaleStatus.VOIDED else "",
     )
 
@@ -191,10 +192,8 @@ def invoice_pdf(invoice: Invoice, *, rtl: bool) -> bytes:
     def joined(pairs):
         return " · ".join(p.text() for p in pairs)
 
-    address = [p for p in invoice.seller if p.caption == _("Address")]
-    codes = [p for p in invoice.seller if p not in address]
-    header = [_isolated(invoice.seller_name), *(p.text() for p in address), joined(codes), joined(invoice.branch),
-              joined(invoice.details), joined(invoice.buyer)]
+    header = [_isolated(invoice.seller_name), *(p.text() for p in invoice.seller_address)]
+    header += [joined(pairs) for pairs in (invoice.seller, invoice.branch, invoice.details, invoice.buyer) if pairs]
     tables = [invoice.lines.table(_("Items"))]
     if invoice.trade_ins.rows:
         tables.append(invoice.trade_ins.table(_("Old gold taken in")))
