@@ -132,7 +132,7 @@ class _Document(FPDF):
 
         def row(cells, *, bold=False, fill=False):
             self.set_font("DejaVu", style="B" if bold else "", size=size)
-            wrapped = {i: self._wrap(str(cells[i]), widths[i]) for i in order}
+            wrapped = {i: self._wrap("" if cells[i] is None else str(cells[i]), widths[i]) for i in order}
             lines = max(len(texts) for texts in wrapped.values())
             height = 6 if lines == 1 else 4.2 * lines + 1.8
             if self.will_page_break(height) and height > 6:
