@@ -8,22 +8,41 @@ import re
 import unicodedata
 import zlib
 
-_OBJECT = re.compile(rb"(\d+) 0 obj(.*?)endobj", re.S)
-_STREAM = re.compile(rb"<<(.*?)>>\s*stream\r?\n(.*?)\r?\nendstream", re.S)
+_OBJECT_START = re.compile(rb"(\d+) 0 obj")
 _BFCHAR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("f"): 12}
 _TOKEN = re.compile(rb"/(F\d+)\s+[\d.]+\s+Tf|([\d.]+)\s+([\d.]+)\s+Td|\(((?:\\.|[^\\)])*)\)\s*Tj", re.S)
 
 
 def _objects(data: bytes) -> dict[int, tuple[bytes, bytes | None]]:
-    found = {}
-    for number, body in _OBJECT.findall(data):
-        stream = _STREAM.search(body)
+    """Each object's dictionary and its stream (inflated), read in file
+    order; a stream is sliced by its /Length, as font files hold any byte."""
+    found, pos = {}, 0
+    while match := _OBJECT_START.search(data, pos):
+        head_start = data.find(b"<<", match.end())
+        if head_start < 0 or data[match.end():head_start].strip():
+            pos = match.end()  # not a dictionary object (a bare number, an array): nothing we read
+            continue
+        depth, i = 0, head_start
+        while i < len(data):
+            if data.startswith(b"<<", i):
+                depth, i = depth + 1, i + 2
+            elif data.startswith(b">>", i):
+                depth, i = depth - 1, i + 2
+                if depth == 0:
+                    break
+            else:
+                i += 1
+        head, pos = data[head_start:i], i
+        stream = re.match(rb"\s*stream\r?\n", data[i:i + 16])
+        raw = None
         if stream:
-            head, raw = stream.groups()
-            found[int(number)] = (head, zlib.decompress(raw) if b"FlateDecode" in head else raw)
-        else:
-            found[int(number)] = (body, None)
+            length = int(re.search(rb"/Length (\d+)", head).group(1))
+            begin = i + stream.end()
+            raw = data[begin:begin + length]
+            raw = zlib.decompress(raw) if b"FlateDecode" in head else raw
+            pos = begin + length
+        found[int(match.group(1))] = (head, raw)
     return found
 
 
