@@ -482,7 +482,7 @@ def pos_checkout(request):
             return _respond(request, cart, focus="payment")
         cart_clear(request.session)
         request.session.save()
-    messages.success(request, _("Sale completed: invoice %(number)s.") % {"number": sale.invoice_label})
+    messages.success(request, _("Sale completed: invoice %(number)s.") % {"number": formatting.localize_digits(sale.invoice_label)})
     target = reverse("ui:sale-invoice", kwargs={"sale_id": sale.pk})
     if is_htmx(request):
         response = HttpResponse(status=204)

@@ -315,7 +315,10 @@ class Payment(models.Model):
     trade_in = models.ForeignKey(TradeIn, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
 
     class Meta:
-        ordering = ["sale", "method"]
+        # The one order of a sale's payments, on the invoice page, its PDF and
+        # in the API: as entered (UUIDv7 keys are made in order, the old-gold
+        # credit first, then the payments in the order the cashier added them).
+        ordering = ["sale", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="sales_payment_amount_positive"),
             models.CheckConstraint(condition=Q(method__in=PaymentMethod.values), name="sales_payment_method_valid"),

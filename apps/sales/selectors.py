@@ -28,6 +28,8 @@ _MIN_PHONE_DIGITS = 3
 # Up to this many customers found by a phone search are handed to the sales
 # query by id (the customer index); more, and PostgreSQL joins them.
 _PHONE_CUSTOMERS_MAX = 200
+# Bidi marks ride along when a label or phone is copied out of Persian text.
+_BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 SALE_FILTERS = frozenset(
     {"branch_id", "terminal_id", "cashier_id", "customer_id", "status", "source", "date_from", "date_to", "search"}
@@ -38,7 +40,7 @@ def _sales() -> QuerySet[Sale]:
     """A sale with everything an invoice shows, in a fixed number of queries."""
     return Sale.objects.select_related("branch", "terminal", "cashier", "customer", "voided_by").prefetch_related(
         Prefetch("lines", queryset=SaleLine.objects.select_related("item", "override_by").order_by("line_no")),
-        Prefetch("payments", queryset=Payment.objects.order_by("method", "id")),
+        Prefetch("payments", queryset=Payment.objects.all()),  # in Payment.Meta.ordering, the one order
         Prefetch("trade_ins", queryset=TradeIn.objects.order_by("id")),
     )
 
@@ -62,7 +64,7 @@ def sale_search(query: str) -> Q:
     branches and customers it names are looked up first): an OR that reaches
     into a joined table cannot use an index, and with a million sales such a
     search read them all (scripts/bench_ui.py)."""
-    text = normalize_digits(query or "").strip()
+    text = normalize_digits(query or "").translate(_BIDI_MARKS).strip()
     if not text:
         return Q(pk__in=[])
     match = Q(receipt_number__in=sorted({text, text.upper()}))

@@ -9,16 +9,15 @@ from django.views.decorators.http import require_POST
 
 from apps.branches.selectors import branch_list
 from apps.core.errors import ApplicationError
+from apps.sales.invoice import invoice_content, invoice_pdf
 from apps.sales.models import SaleStatus
 from apps.sales.reversals import REASON_MAX_LENGTH, sale_void
 from apps.sales.selectors import sale_get, sale_list
 from apps.ui import formatting
 from apps.ui.dates import DateInputError, parse_local_date
-from apps.ui.labels import ERRORS, choices, error_text, label
+from apps.ui.labels import ERRORS, choices, error_text
 from apps.ui.pagination import CappedPaginator
-from apps.ui.pdf import Table, document_pdf
 from apps.ui.permissions import permission_required
-from apps.ui.words import amount_in_words
 
 SELL = "accounts.sell"
 
@@ -63,9 +62,8 @@ def _sale(sale_id):
 @permission_required(*VIEW_SALES, any_of=True)
 def sale_invoice(request, sale_id):
     sale = _sale(sale_id)
-    language = request.LANGUAGE_CODE
     return render(request, "sales/invoice.html", {
-        "sale": sale, "shop": request.tenant, "words": amount_in_words(sale.total, sale.currency, language),
+        "sale": sale, "shop": request.tenant, "invoice": invoice_content(sale, request.tenant, request.LANGUAGE_CODE),
         "voided": sale.status == SaleStatus.VOIDED,
     })
 
@@ -96,63 +94,16 @@ def sale_void_page(request, sale_id):
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Invoice %(number)s is voided; its pieces are back in stock.")
-                         % {"number": sale.invoice_label})
+                         % {"number": formatting.localize_digits(sale.invoice_label)})
     return redirect("ui:sale-invoice", sale_id=sale.pk)
-
-
-def invoice_document(sale, shop, language: str) -> bytes:
-    rtl = language == "fa"
-    cur = sale.currency
-
-    number = sale.invoice_label  # one left-to-right run, also in Persian
-
-    def m(value):
-        return formatting.money(value, cur, language)
-
-    header = [
-        f"{shop.name} · {sale.branch.name}",
-        f"{_('Invoice')}: {number}",
-        f"{_('Date')}: {formatting.datetime_text(sale.occurred_at, language)}",
-        f"{_('Customer')}: {sale.customer.full_name if sale.customer else _('Walk-in customer')}",
-        f"{_('Cashier')}: {sale.cashier.email if sale.cashier else '—'}",
-    ]
-    if sale.status != SaleStatus.COMPLETED:
-        header.append(f"{_('Status')}: {label('sale_status', sale.status)}")
-    lines = Table(
-        caption=_("Items"),
-        columns=[_("Item"), _("Fineness"), _("Weight"), _("Rate"), _("Gold"), _("Making"), _("Profit"), _("Stones"),
-                 _("Tax"), _("Discount"), _("Total")],
-        rows=[[line.description, formatting.localize_digits(line.fineness, language), formatting.weight(line.net_weight * line.quantity, language),
-               m(line.rate), m(line.gold), m(line.making), m(line.profit), m(line.stones + line.fixed), m(line.tax),
-               m(line.discount), m(line.total)] for line in sale.lines.all()],
-        numeric=set(range(1, 11)),
-    )
-    tables = [lines]
-    if sale.trade_ins.all():
-        tables.append(Table(
-            caption=_("Old gold taken in"),
-            columns=[_("Description"), _("Weight"), _("Fineness"), _("Pure weight"), _("Rate"), _("Deduction"), _("Value")],
-            rows=[[t.description or "—", formatting.weight(t.weight, language), formatting.localize_digits(t.fineness, language),
-                   formatting.weight(t.pure_weight, language), m(t.pure_rate), m(t.deduction), m(t.value)] for t in sale.trade_ins.all()],
-            numeric=set(range(1, 7)),
-        ))
-    tables.append(Table(
-        caption=_("Payments"), columns=[_("Method"), _("Reference"), _("Amount")],
-        rows=[[label("payment", p.method), p.reference, m(p.amount)] for p in sale.payments.all()], numeric={2},
-    ))
-    closing = [f"{_('Subtotal')}: {m(sale.subtotal)}"]
-    if sale.rounding:
-        closing.append(f"{_('Rounding')}: {m(sale.rounding)}")
-    closing += [f"{_('Total')}: {m(sale.total)}", f"{_('In words')}: {amount_in_words(sale.total, cur, language)}"]
-    return document_pdf(title=f"{_('Invoice')} {number}",
-                        rtl=rtl, header=header, tables=tables, closing=closing, landscape=True)
 
 
 @permission_required(*VIEW_SALES, any_of=True)
 def sale_invoice_pdf(request, sale_id):
     sale = _sale(sale_id)
     try:
-        content = invoice_document(sale, request.tenant, request.LANGUAGE_CODE)
+        invoice = invoice_content(sale, request.tenant, request.LANGUAGE_CODE)
+        content = invoice_pdf(invoice, rtl=formatting.is_persian(request.LANGUAGE_CODE))
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
         return redirect("ui:sale-invoice", sale_id=sale.pk)

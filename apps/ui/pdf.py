@@ -22,6 +22,13 @@ from apps.ui.formatting import localize_digits
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/local/share/fonts"))
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+# Wrap a value in these to keep it one left-to-right run (an invoice label, a
+# phone) inside Persian text, or one run in the direction of its own first
+# letter (a name, an address: "12 Bazaar Street" stays in order on a Persian
+# page); they steer the bidi algorithm and are not drawn.
+LTR = ("\u2066", "\u2069")
+AUTO = ("\u2068", "\u2069")
+_ISOLATES = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
 
 
 # Vazirmatn (npm "vazirmatn", copied to static/vendor/ by scripts/frontend.sh)
@@ -54,8 +61,8 @@ def visual(text, rtl: bool) -> str:
     right-to-left runs reversed."""
     text = "" if text is None else str(text)
     if not text or not (rtl or _ARABIC.search(text)):
-        return text
-    return get_display(reshape(text), base_dir="R" if rtl else "L")
+        return text.translate(_ISOLATES)
+    return get_display(reshape(text), base_dir="R" if rtl else "L").translate(_ISOLATES)
 
 
 @dataclass
@@ -104,15 +111,50 @@ class _Document(FPDF):
             text = text[1:] if self.rtl else text[:-1]
         return ("…" + text) if self.rtl else (text + "…")
 
+    def _wrap(self, text: str, width: float, most: int = 4) -> list[str]:
+        """A cell's text in lines that fit `width`, broken between words in
+        reading order (each line is then put in visual order by itself, so
+        Persian wraps from the right); a word too long for a line, or a
+        fifth line, ends in "…"."""
+        if self.get_string_width(visual(text, self.rtl)) <= width - 2:
+            return [text]
+        lines, current = [], ""
+        for word in text.split():
+            trial = f"{current} {word}" if current else word
+            if current and self.get_string_width(visual(trial, self.rtl)) > width - 2:
+                lines.append(current)
+                current = word
+            else:
+                current = trial
+        lines.append(current)
+        if len(lines) > most:
+            lines = lines[:most - 1] + [" ".join(lines[most - 1:])]
+        return lines
+
+    def _column_widths(self, every: list[list[str]], count: int, sizes=(8, 7.5, 7, 6.5, 6)) -> tuple[float, list[float]]:
+        """A font size and column widths from the drawn width of the widest
+        text of each column (bold, as a header is), so figures are not cut
+        short: the largest size at which every column fits, the spare width
+        shared out; a column of long text takes at most a third of the page.
+        When nothing fits even at the smallest size, widths in proportion
+        (the widest texts end in "…")."""
+        usable = self.w - self.l_margin - self.r_margin
+        for size in sizes:
+            self.set_font("DejaVu", style="B", size=size)
+            natural = [min(max(self.get_string_width(visual(row[i], self.rtl)) for row in every) + 2.5, usable / 3)
+                       for i in range(count)]
+            if sum(natural) <= usable:
+                spare = (usable - sum(natural)) / count
+                return size, [n + spare for n in natural]
+        return sizes[-1], [usable * n / sum(natural) for n in natural]
+
     def table(self, table: Table):
         if table.caption:
             self.ln(2)
             self.line_text(table.caption, size=10, bold=True, height=7)
         count = len(table.columns)
         every = [table.columns, *table.rows, *([table.footer] if table.footer else [])]
-        longest = [max(min(len(str(row[i])), 40) for row in every) + 2 for i in range(count)]
-        usable = self.w - self.l_margin - self.r_margin
-        widths = [usable * n / sum(longest) for n in longest]
+        size, widths = self._column_widths(every, count)
         order = list(reversed(range(count))) if self.rtl else list(range(count))
 
         def header():
@@ -120,12 +162,25 @@ class _Document(FPDF):
             row(table.columns, bold=True, fill=True)
 
         def row(cells, *, bold=False, fill=False):
-            self.set_font("DejaVu", style="B" if bold else "", size=8)
+            self.set_font("DejaVu", style="B" if bold else "", size=size)
+            wrapped = {i: self._wrap("" if cells[i] is None else str(cells[i]), widths[i]) for i in order}
+            lines = max(len(texts) for texts in wrapped.values())
+            height = 6 if lines == 1 else 4.2 * lines + 1.8
+            if self.will_page_break(height) and height > 6:
+                self.add_page()
+            top = self.get_y()
             for i in order:
                 align = "R" if (self.rtl or i in table.numeric) else "L"
-                text = self._fit(visual(cells[i], self.rtl), widths[i])
-                self.cell(widths[i], 6, text, border=1, align=align, fill=fill)
-            self.ln(6)
+                if lines == 1:
+                    self.cell(widths[i], 6, self._fit(visual(cells[i], self.rtl), widths[i]), border=1, align=align, fill=fill)
+                    continue
+                left = self.get_x()
+                self.rect(left, top, widths[i], height, style="DF" if fill else "D")
+                for n, text in enumerate(wrapped[i]):
+                    self.set_xy(left, top + 0.9 + 4.2 * n)
+                    self.cell(widths[i], 4.2, self._fit(visual(text, self.rtl), widths[i]), align=align)
+                self.set_xy(left + widths[i], top)
+            self.set_xy(self.l_margin, top + height)
 
         self.set_fill_color(235, 235, 235)
         if self.will_page_break(12):  # a header alone at the foot of a page: start the table on the next

@@ -249,11 +249,6 @@ def layout_page(browser, browser_shop, signed_in, django_db_blocker, request):
 
 CASES = [(language, width) for language in LANGUAGES for width in WIDTHS]
 IDS = [f"{language}-{width}" for language, width in CASES]
-# The invoice's own width is the invoice helper's (apps/sales/templates/sales/invoice.html):
-# its thirteen columns stick out of the invoice at 820 px (and in English at 1366 px too).
-INVOICE_TOO_WIDE = pytest.mark.xfail(strict=True, reason="invoice layout: invoice helper")
-INVOICE_CASES = [pytest.param(case, id=f"{case[0]}-{case[1]}", marks=[INVOICE_TOO_WIDE] if case != ("fa", 1366) else [])
-                 for case in CASES]
 
 
 @pytest.mark.parametrize("layout_page", CASES, ids=IDS, indirect=True)
@@ -294,7 +289,7 @@ def test_a_record_page_fits_and_keeps_its_columns(layout_page, layout_pages, rec
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("layout_page", INVOICE_CASES, indirect=True)
+@pytest.mark.parametrize("layout_page", CASES, ids=IDS, indirect=True)
 def test_the_invoice_fits_and_keeps_its_columns(layout_page, layout_pages):
     page, language, width = layout_page
     problems = _check(page, layout_pages["invoice"], "invoice", language, width)
