@@ -130,9 +130,8 @@ def invoice_content(sale, shop, language: str) -> Invoice:
 
     number = digits(sale.invoice_label)
     seller = [Pair(caption, digits(value), ltr=True) for caption, value in (
-        (_("Economic code"), shop.economic_code), (_("National ID"), shop.national_id),
-        (_("Postal code"), shop.postal_code), (_("Phone"), shop.phone),
-    ) if value]
+        (_("Economic code"), shop.economic_code), (_("National ID"), shop.national_id), (_("Postal code"), shop.postal_code),
+    ) if value] + ([Pair(_("Phone"), formatting.phone_text(shop.phone, language), ltr=True)] if shop.phone else [])
     address = [Pair(_("Address"), shop.address)] if shop.address else []
     branch = [Pair(_("Branch"), sale.branch.name)]
     if sale.branch.address:
@@ -142,7 +141,7 @@ def invoice_content(sale, shop, language: str) -> Invoice:
         details.append(Pair(_("Status"), label("sale_status", sale.status)))
     details.append(Pair(_("Cashier"), person_name(sale.cashier)))
     if sale.customer:
-        buyer = [Pair(_("Customer"), sale.customer.full_name), Pair(_("Phone"), digits(sale.customer.phone), ltr=True)]
+        buyer = [Pair(_("Customer"), sale.customer.full_name), Pair(_("Phone"), formatting.phone_text(sale.customer.phone, language), ltr=True)]
     else:
         buyer = [Pair(_("Customer"), _("Walk-in customer"))]
 
