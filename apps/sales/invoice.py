@@ -79,6 +79,7 @@ class Invoice:
     payments: Grid
     totals: list[Pair]
     words: str
+    amounts_in: str  # "Amounts in rial": the tables' figures carry no unit of their own
     voided_reason: str = ""
 
     @property
@@ -119,8 +120,11 @@ def person_name(user) -> str:
 
 
 def invoice_content(sale, shop, language: str) -> Invoice:
-    def m(value):
+    def m(value):  # an amount with its unit, where it stands alone
         return formatting.money(value, sale.currency, language)
+
+    def cell(value):  # an amount in a table, whose unit is said once above it (`amounts_in`)
+        return formatting.money(value, sale.currency, language, unit=False)
 
     def digits(value):
         return formatting.localize_digits(value, language)
@@ -130,8 +134,9 @@ def invoice_content(sale, shop, language: str) -> Invoice:
 
     number = digits(sale.invoice_label)
     seller = [Pair(caption, digits(value), ltr=True) for caption, value in (
-        (_("Economic code"), shop.economic_code), (_("National ID"), shop.national_id), (_("Postal code"), shop.postal_code),
-    ) if value] + ([Pair(_("Phone"), formatting.phone_text(shop.phone, language), ltr=True)] if shop.phone else [])
+        (_("Economic code"), shop.economic_code), (_("National ID"), shop.national_id),
+        (_("Postal code"), shop.postal_code), (_("Phone"), shop.phone),
+    ) if value]
     address = [Pair(_("Address"), shop.address)] if shop.address else []
     branch = [Pair(_("Branch"), sale.branch.name)]
     if sale.branch.address:
@@ -150,9 +155,9 @@ def invoice_content(sale, shop, language: str) -> Invoice:
         lines.rows.append({
             "no": n(line.line_no), "item": line.description or line.item.name, "sku": line.item.sku,
             "quantity": n(line.quantity), "fineness": digits(line.fineness),
-            "weight": formatting.weight(line.net_weight * line.quantity, language), "rate": m(line.rate),
-            "gold": m(line.gold), "making": m(line.making), "profit": m(line.profit), "stones": m(line.stones + line.fixed),
-            "unit_price": m(line.unit_price), "discount": m(line.discount), "tax": m(line.tax), "total": m(line.total),
+            "weight": formatting.weight(line.net_weight * line.quantity, language), "rate": cell(line.rate),
+            "gold": cell(line.gold), "making": cell(line.making), "profit": cell(line.profit), "stones": cell(line.stones + line.fixed),
+            "unit_price": cell(line.unit_price), "discount": cell(line.discount), "tax": cell(line.tax), "total": cell(line.total),
         })
     trade_ins = Grid([
         Column("description", _("Description"), numeric=False), Column("weight", _("Weight")), Column("fineness", _("Fineness")),
@@ -160,13 +165,13 @@ def invoice_content(sale, shop, language: str) -> Invoice:
         Column("value", _("Value")),
     ], [{
         "description": t.description or "—", "weight": formatting.weight(t.weight, language), "fineness": digits(t.fineness),
-        "pure_weight": formatting.weight(t.pure_weight, language), "pure_rate": m(t.pure_rate), "deduction": m(t.deduction),
-        "value": m(t.value),
+        "pure_weight": formatting.weight(t.pure_weight, language), "pure_rate": cell(t.pure_rate), "deduction": cell(t.deduction),
+        "value": cell(t.value),
     } for t in sale.trade_ins.all()])
     payments = Grid(  # in their one order (Payment.Meta.ordering: as entered)
         [Column("method", _("Method"), numeric=False), Column("reference", _("Reference"), numeric=False),
          Column("amount", _("Amount"))],
-        [{"method": label("payment", p.method), "reference": p.reference or "—", "amount": m(p.amount)}
+        [{"method": label("payment", p.method), "reference": p.reference or "—", "amount": cell(p.amount)}
          for p in sale.payments.all()],
     )
     totals = [Pair(_("Subtotal"), m(sale.subtotal))]
@@ -182,6 +187,7 @@ def invoice_content(sale, shop, language: str) -> Invoice:
         seller_address=address, seller=seller, branch=branch, details=details, buyer=buyer,
         lines=lines, trade_ins=trade_ins, payments=payments, totals=totals,
         words=amount_in_words(sale.total, sale.currency, language),
+        amounts_in=_("Amounts in %(unit)s") % {"unit": formatting.money_unit(sale.currency, language)},
         voided_reason=sale.void_reason if sale.status == SaleStatus.VOIDED else "",
     )
 
@@ -193,6 +199,7 @@ def invoice_pdf(invoice: Invoice, *, rtl: bool) -> bytes:
 
     header = [_isolated(invoice.seller_name), *(p.text() for p in invoice.seller_address)]
     header += [joined(pairs) for pairs in (invoice.seller, invoice.branch, invoice.details, invoice.buyer) if pairs]
+    header.append(invoice.amounts_in)
     tables = [invoice.lines.table(_("Items"))]
     if invoice.trade_ins.rows:
         tables.append(invoice.trade_ins.table(_("Old gold taken in")))
