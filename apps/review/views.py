@@ -75,7 +75,7 @@ def _card(entry, request, fixes_of, failed) -> Card:
     return card
 
 
-def review_page(request, *, failed: tuple | None = None, status: int = 200):
+def review_page(request, *, failed: tuple | None = None, status: int = 200, error_code: str = "validation_error"):
     """The queue; `failed` = (entry id, fix, bound form with errors) after a
     refused action, shown open on its entry (on top if not on this page)."""
     state = request.GET.get("status", ReviewItem.Status.OPEN)
@@ -88,6 +88,7 @@ def review_page(request, *, failed: tuple | None = None, status: int = 200):
     return render(request, "review/review_list.html", {
         "page": page, "cards": [_card(entry, request, fixes_of, failed) for entry in entries],
         "status": state, "kind": kind, "statuses": choices("review_status"), "kinds": choices("review_kind"),
+        "error_code": error_code if failed else "",
     }, status=status)
 
 
@@ -98,7 +99,8 @@ def refused(request, *, fix: str, form, exc: ApplicationError):
         messages.error(request, error_text(exc))
         return redirect("ui:review-list")
     form_error(form, ApplicationError(exc.code, error_text(exc)), ERROR_FIELDS)
-    return review_page(request, failed=(form.entry.pk, fix, form), status=exc.status if 400 <= exc.status < 500 else 400)
+    return review_page(request, failed=(form.entry.pk, fix, form), status=exc.status if 400 <= exc.status < 500 else 400,
+                       error_code=exc.code)
 
 
 @permission_required(RESOLVE)

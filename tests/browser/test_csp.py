@@ -191,7 +191,9 @@ def test_terminals_and_the_review_queue_work_under_the_policy(watch, csp_data):
     assert re.fullmatch(r"[0-9A-Z-]{6,}", page.locator("#enrolment-code").inner_text().strip())
     watch.assert_clean()
     watch.visit("/review/")
-    note = page.locator("input[name=note]").first
+    fix = page.locator("details.review-fix[id^='note-']").first  # each fix opens from its button
+    fix.locator("summary").click()
+    note = fix.locator("input[name=note]")
     assert note.evaluate("(el) => getComputedStyle(el).maxWidth") != "none"  # the rule moved from style= to app.css
     note.fill("counted again")
     with page.expect_navigation():
