@@ -51,6 +51,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
                                first_branch="Main").tenant
             with shop:
                 branch_create(name=spec["branch"])
+                if key == "b":
+                    # Staff ids count per shop; shop B's start far from shop A's so
+                    # that B's cashier's id is no id of A's (object authorisation tests).
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT setval(pg_get_serial_sequence('accounts_user', 'id'), 100000)")
                 for role in (Role.MANAGER, Role.CASHIER):
                     user_create(email=f"{role}@shop-{key}.test", password=PASSWORD, role=role)
         connection.set_schema_to_public()

@@ -44,6 +44,7 @@ class World:
     sale_id: UUID  # the customer bought a second ring
     sale_line_id: UUID
     terminal_id: UUID
+    staff_id: int  # the shop's cashier
 
 
 def build_world(shop_key: str) -> World:
@@ -67,5 +68,5 @@ def build_world(shop_key: str) -> World:
     return World(
         shop_key=shop_key, branch_id=branch.pk, category_id=category.pk, gold_rate_id=gold_rate.pk, ring_id=ring.pk,
         chain_id=chain.pk, customer_id=customer.pk, sale_id=sale.pk, sale_line_id=sale.lines.get().pk,
-        terminal_id=terminal.pk,
+        terminal_id=terminal.pk, staff_id=staff(shop_key, "cashier").pk,
     )

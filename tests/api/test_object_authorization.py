@@ -30,7 +30,7 @@ def assert_no_data_of(response, world_b):
 
 
 def test_detail_endpoints_are_all_covered():
-    assert len(DETAIL_ROWS) == 12
+    assert len(DETAIL_ROWS) == 18
 
 
 def unknown_ids(world_b):
@@ -38,7 +38,8 @@ def unknown_ids(world_b):
     from dataclasses import replace
     from uuid import uuid4
 
-    return replace(world_b, terminal_id=uuid4(), ring_id=uuid4(), customer_id=uuid4(), sale_id=uuid4(), sale_line_id=uuid4())
+    return replace(world_b, terminal_id=uuid4(), ring_id=uuid4(), customer_id=uuid4(), sale_id=uuid4(), sale_line_id=uuid4(),
+                   staff_id=999_999_999)
 
 
 @pytest.mark.parametrize("method, path", DETAIL_ROWS, ids=[f"{m} {p}" for m, p in DETAIL_ROWS])
@@ -53,8 +54,8 @@ def test_shop_b_ids_on_shop_a_host_are_404(world, world_b, shop_b, method, path)
     unknown = unknown_ids(world_b)
     other = getattr(client, method.lower())(url_for(path, unknown), body_for(method, path, "owner", unknown), format="json")
     other_text = other.content.decode()
-    for real, fake in zip((world_b.terminal_id, world_b.ring_id, world_b.customer_id, world_b.sale_id),
-                          (unknown.terminal_id, unknown.ring_id, unknown.customer_id, unknown.sale_id)):
+    for real, fake in zip((world_b.terminal_id, world_b.ring_id, world_b.customer_id, world_b.sale_id, world_b.staff_id),
+                          (unknown.terminal_id, unknown.ring_id, unknown.customer_id, unknown.sale_id, unknown.staff_id)):
         other_text = other_text.replace(str(fake), str(real))
     assert (other.status_code, other_text) == (response.status_code, response.content.decode())
 

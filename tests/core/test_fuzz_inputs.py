@@ -150,20 +150,23 @@ OPERATIONS = targets.api_operations(SCHEMA)
 def api_world(world, shop_a):
     """Ids of the world's records; a device; an enrolment code; what the ring costs."""
     from apps.branches.models import Terminal
+    from apps.customers.services import customer_create
     from apps.pos_sync.services import enrollment_code_issue
     from apps.sales.services import LineInput, sale_quote
 
     device = enrol_device(shop_a, name="Fuzz counter", branch_name=SHOPS["a"]["branch"])
     code = enrollment_code_issue(terminal=Terminal.objects.get(pk=world.terminal_id)).code
     ring, rate = Item.objects.get(pk=world.ring_id), GoldRate.objects.get(pk=world.gold_rate_id)
+    duplicate = customer_create(full_name="Ali Rezaei (twice)", phone="09121110008")  # what the merge folds in
     ids = {"item_id": str(world.ring_id), "customer_id": str(world.customer_id), "sale_id": str(world.sale_id),
            "terminal_id": str(world.terminal_id), "branch_id": str(world.branch_id), "category_id": str(world.category_id),
-           "sale_line_id": str(world.sale_line_id), "gold_rate_id": str(world.gold_rate_id), "enrollment_code": code}
+           "sale_line_id": str(world.sale_line_id), "gold_rate_id": str(world.gold_rate_id), "enrollment_code": code,
+           "user_id": str(world.staff_id), "duplicate_id": str(duplicate.pk)}
     due = str(sale_quote(lines=[LineInput(item_id=ring.pk)]).due)
     # A sale of the ring, paid in full: valid as it stands.
     overrides = {("post", "/api/v1/sales/"): {
         "lines": [{"item_id": str(ring.pk), "quantity": 1, "discount": "0", "description": "fuzz"}], "trade_ins": [],
-        "payments": [{"method": "cash", "amount": due, "reference": "fuzz"}]}}
+        "payments": [{"method": "cash", "amount": due, "reference": "fuzz"}], "payout_method": ""}}  # nothing to pay out
     new_customer = {"id": str(uuid.uuid4()), "full_name": "Terminal Customer", "phone": "09121110009", "email": "t@shop-a.test"}
     return {"ids": ids, "device": device, "overrides": overrides, "push_type": "sale.create",
             "push_payloads": {"sale.create": sale_payload([(ring, rate, 1)]), "customer.create": new_customer}}
