@@ -5,7 +5,8 @@ counter is a message on the counter. Screenshots in test-artifacts/browser/."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RING_SKU, log_in, needs_chromium, shot
+from tests.browser.conftest import DOMAIN, RING_SKU, log_in, needs_chromium, shot
+from tests.conftest import run_committed
 
 pytestmark = needs_chromium
 WIDTHS = (820, 1366)
@@ -20,8 +21,32 @@ def as_language(page, language: str):
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 
+def _owner_language(language=None):
+    """The shared owner's saved language (the switch below saves it); set back
+    after the test so the later browser tests see the owner as they left it."""
+    from apps.accounts.models import User
+    from apps.tenancy.models import Tenant
+
+    def run():
+        with Tenant.objects.get(domains__domain=DOMAIN):
+            owner = User.objects.get(email="owner@browser.test")
+            if language is not None:
+                owner.language = language
+                owner.save(update_fields=["language"])
+            return owner.language
+
+    return run_committed(run)
+
+
+@pytest.fixture
+def owner_language_kept(page):
+    saved = _owner_language()
+    yield
+    _owner_language(saved)
+
+
 @pytest.mark.parametrize("language", ["fa", "en"])
-def test_bad_numbers_are_errors_beside_their_fields(page, language):
+def test_bad_numbers_are_errors_beside_their_fields(page, language, owner_language_kept):
     log_in(page, "owner@browser.test")
     as_language(page, language)
     for width in WIDTHS:
