@@ -24,7 +24,8 @@ def _make_shop():
     from apps.inventory.services import category_create, gold_rate_set, item_create
     from apps.tenancy.services import shop_create
 
-    shop = shop_create(name="Merge race", domain=DOMAIN, owner_email="owner@merge-race.test", owner_password=PASSWORD).tenant
+    shop = shop_create(name="Merge race", domain=DOMAIN, owner_email="owner@merge-race.test", owner_password=PASSWORD,
+                       first_branch="Main").tenant
     with shop:
         owner = User.objects.get(email="owner@merge-race.test")
         gold_rate_set(actor=owner, base_rate=Decimal("8000000"), base_fineness=750, effective_at=timezone.now() - timedelta(days=1))

@@ -90,7 +90,7 @@ def test_the_counter_shows_the_credit_and_takes_it_as_payment(as_cashier, make_i
     page = text(as_cashier.get("/pos/"))
     assert 'id="customer-credit"' in page and "5,000,000" in page
     as_cashier.post("/pos/payments/", {"method": "store_credit", "amount": "5000001"})
-    assert "only 5,000,000 in store credit" in text(as_cashier.get("/pos/"))
+    assert "only 5,000,000 rial in store credit" in text(as_cashier.get("/pos/"))
     as_cashier.post("/pos/payments/", {"method": "store_credit", "amount": "5000000"})
     as_cashier.post("/pos/payments/", {"method": "cash", "amount": str(RING_TOTAL - 5000000)})
     as_cashier.post("/pos/checkout/")

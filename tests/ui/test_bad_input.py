@@ -107,7 +107,7 @@ DOORS = {
                               "economic_code": text(20), "national_id": text(20)}, settings_row=True),
     "terminal": Door("/terminals/", {"branch": "{branch}", "name": "Counter 9"}, {"name": text(120)}),
     "review note": Door("/review/{review}/resolve/", {"note": "counted again"}, {"note": text(2000)}),
-    "void": Door("/sales/{sale}/void/", {"reason": "typed twice"}, {"reason": text(2000)}),
+    "void": Door("/sales/{sale}/void/", {"reason": "typed twice", "confirm": "yes"}, {"reason": text(2000)}),
     "password change": Door("/accounts/password/", {"old_password": PASSWORD, "new_password1": "Bad-input-pass-91",
                                                     "new_password2": "Bad-input-pass-91"},
                             {"old_password": text(512), "new_password1": text(512), "new_password2": text(512)}),
