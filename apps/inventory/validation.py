@@ -104,7 +104,8 @@ def making_within_limit(*, making_mode: str, making_value: Decimal, limit: Decim
     (`making_percent_max`, its settings) is a typo: 500 % is refused."""
     if limit is not None and making_mode == MakingMode.PERCENT and making_value > limit:
         message = f"A making charge of {making_value}% is above the shop's limit of {limit}%."
-        raise ApplicationError("making_over_limit", message,
+        # 409: the limit is the shop's stored setting, not a rule of the request's shape.
+        raise ApplicationError("making_over_limit", message, status=409,
                                details=[{"field": "making_value", "code": "making_over_limit", "message": message,
                                          "limit": str(limit)}])
 

@@ -17,7 +17,7 @@ client does; everything the schema can state is left as drawn.
   (no if/then, no "now"; each is refused with its own code): an item priced
   by the gold rate has no fixed price and a fixed-price item has one
   (fixed_price_not_allowed / _required), its stones weigh no more than the
-  piece (invalid_weight); a sale did not happen in the future
+  piece and an item priced by the gold rate holds some gold (invalid_weight); a sale did not happen in the future
   (invalid_occurred_at); a trade-in at a given rate is worth something after
   rounding (invalid_trade_in). A positive case is made to keep them: the
   pricing mode follows the fixed price, the stone weight is at most the
@@ -104,6 +104,8 @@ def _items_consistent(body) -> None:
     gross, stones = _number(body.get("gross_weight")), _number(body.get("stone_weight"))
     if gross is not None and stones is not None and stones > gross:
         body["stone_weight"] = body["gross_weight"]
+    if body.get("pricing_mode") != "fixed" and gross is not None and gross - min(stones or 0, gross) <= 0:
+        body["gross_weight"], body["stone_weight"] = "1.000", "0"  # priced by weight: some gold in it
 
 
 def _worth_something(trade_in) -> bool:
