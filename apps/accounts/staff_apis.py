@@ -89,9 +89,10 @@ def _member(user_id) -> User:
 
 
 class StaffDetailApi(ApiView):
-    """One member of staff. PATCH changes the fields sent (`is_active`
-    false deactivates: their sessions and tokens stop at once); DELETE
-    deactivates (the user stays, with their sales and audit entries)."""
+    """One member of staff. PATCH changes the fields sent; `is_active`
+    false deactivates: their sessions and tokens stop at once. There is no
+    DELETE: staff are never deleted (they stay, with their sales and audit
+    entries), and a deactivated member stays listed so they can come back."""
 
     permission_classes = [MANAGE]
 
@@ -113,10 +114,6 @@ class StaffDetailApi(ApiView):
         member = staff_update(actor=request.user, user=member, **data.validated_data)
         return Response(StaffSerializer(member).data)
 
-    @extend_schema(tags=["staff"], responses={200: StaffSerializer, **ERROR_RESPONSES})
-    def delete(self, request, user_id):
-        member = staff_update(actor=request.user, user=_member(user_id), is_active=False)
-        return Response(StaffSerializer(member).data)
 
 
 class StaffPasswordApi(ApiView):

@@ -125,6 +125,9 @@ def _pos_context(request, cart: Cart, **extra) -> dict:
         "can_checkout": bool(quote and cart.lines and branch and not exchange_error
                              and ((remaining == 0 and due >= 0) or (owed and payout_method))),
         "focus": extra.pop("focus", "scan"), **extra,
+        # Swapped in by htmx: no `autofocus`, which htmx obeys as it settles,
+        # even if the cashier has moved on; app.js moves the cursor instead.
+        "swapped": is_htmx(request),
     }
 
 

@@ -9,23 +9,29 @@
   });
 
   // After htmx swaps a fragment in, put the cursor where the fragment asks
-  // ([data-focus-here] inside what was swapped) -- unless the user has
-  // already moved on to another field (a shortcut key pressed while the
-  // answer was on its way).
-  var focusedBefore = null;
-  var swappedId = null;
-  document.addEventListener("htmx:beforeSwap", function (event) {
+  // ([data-focus-here] inside what was swapped) -- unless the cashier has
+  // moved on to another field while the answer was on its way (a shortcut
+  // key, or a click, after a scan). Then the cursor stays in that field and
+  // what they typed there meanwhile survives the swap.
+  var focusedAtRequest = null;
+  var typing = null;
+  document.addEventListener("htmx:beforeRequest", function () {
     var active = document.activeElement;
-    focusedBefore = active && active.id ? active.id : null;
-    swappedId = event.detail.target && event.detail.target.id ? event.detail.target.id : null;
+    focusedAtRequest = active && active.id ? active.id : null;
   });
-  document.addEventListener("htmx:afterSettle", function () {
-    var root = swappedId ? document.getElementById(swappedId) : null;
-    var wanted = root ? root.querySelector("[data-focus-here]") : null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var active = document.activeElement;
+    var movedOn = active && active.id && active.id !== focusedAtRequest && active.matches("input, textarea");
+    typing = movedOn ? {id: active.id, value: active.value} : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var field = typing ? document.getElementById(typing.id) : null;
+    if (field && field.matches("input, textarea")) { field.value = typing.value; field.focus(); }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (typing) { return; }
+    var wanted = event.detail.elt && event.detail.elt.querySelector ? event.detail.elt.querySelector("[data-focus-here]") : null;
     if (!wanted) { return; }
-    var now = document.activeElement;
-    var untouched = !now || now === document.body || !now.id || now.id === focusedBefore;
-    if (!untouched) { return; }
     wanted.focus();
     if (wanted.select) { wanted.select(); }
   });

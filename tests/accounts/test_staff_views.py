@@ -106,7 +106,7 @@ def test_the_api_lists_creates_updates_and_deactivates(shop_a):
     assert with_password.status_code == 201 and with_password.json()["set_password_url"] is None
     changed = owner.patch(f"/api/v1/staff/{body['id']}/", {"role": "manager", "full_name": "Api M"}, format="json")
     assert changed.status_code == 200 and changed.json()["role"] == "manager"
-    gone = owner.delete(f"/api/v1/staff/{body['id']}/")
+    gone = owner.patch(f"/api/v1/staff/{body['id']}/", {"is_active": False}, format="json")
     assert gone.status_code == 200 and gone.json()["is_active"] is False
     weak = owner.post("/api/v1/staff/", {"email": "api3@shop-a.test", "role": "cashier", "password": "12345678901"}, format="json")
     assert weak.status_code == 400 and weak.json()["error"]["code"] == "weak_password"
@@ -119,13 +119,14 @@ def test_the_api_keeps_the_same_limits(shop_a):
     owner_id = User.objects.get(email="owner@shop-a.test").pk
     made = manager.post("/api/v1/staff/", {"email": "boss@shop-a.test", "role": "owner"}, format="json")
     assert made.status_code == 403 and made.json()["error"]["code"] == "role_above_yours"
-    assert manager.delete(f"/api/v1/staff/{owner_id}/").status_code == 403
+    assert manager.patch(f"/api/v1/staff/{owner_id}/", {"is_active": False}, format="json").status_code == 403
     assert cashier.get("/api/v1/staff/").status_code == 403
     owner = staff_client("a", "owner")
     last = owner.patch(f"/api/v1/staff/{owner_id}/", {"role": "manager"}, format="json")
     assert last.status_code == 409 and last.json()["error"]["code"] in {"last_owner", "deactivate_self"}
-    assert owner.delete(f"/api/v1/staff/{owner_id}/").json()["error"]["code"] == "deactivate_self"
+    assert owner.patch(f"/api/v1/staff/{owner_id}/", {"is_active": False}, format="json").json()["error"]["code"] == "deactivate_self"
     assert owner.get("/api/v1/staff/999999/").status_code == 404
+    assert owner.delete(f"/api/v1/staff/{owner_id}/").status_code == 405  # staff are deactivated, never deleted
 
 
 def test_a_deactivated_or_reset_users_jwt_stops_at_once(shop_a):

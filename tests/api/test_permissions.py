@@ -57,7 +57,6 @@ GET     /api/v1/staff/                                       200    200      403
 POST    /api/v1/staff/                                       201    201      403      401
 GET     /api/v1/staff/{user_id}/                             200    200      403      401
 PATCH   /api/v1/staff/{user_id}/                             200    200      403      401
-DELETE  /api/v1/staff/{user_id}/                             200    200      403      401
 POST    /api/v1/staff/{user_id}/password/                    200    200      403      401
 """
 ROLES = ("owner", "manager", "cashier", "anonymous")

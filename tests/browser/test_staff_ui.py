@@ -95,6 +95,37 @@ def test_a_whole_sale_with_old_gold_and_a_split_payment_from_the_keyboard(page):
     shot(page, "invoice")
 
 
+def test_what_the_cashier_types_while_a_scan_is_on_its_way_stays_where_they_typed_it(page):
+    """A barcode scanned, then straight to the old gold's weight (F4) before
+    the counter has answered: when the answer is swapped in, the cursor and
+    the typed weight stay in the weight field (the scan box does not take
+    them), and Enter takes the old gold in."""
+    log_in(page, "manager@browser.test")
+    page.goto("/pos/")
+    held = []
+    page.route("**/pos/scan/", lambda route: held.append(route))  # the answer waits until the cashier has typed
+    page.fill("#scan-code", "7700001")
+    page.press("#scan-code", "Enter")
+    while not held:
+        page.wait_for_timeout(20)
+    page.keyboard.press("F4")
+    focus_on(page, "tradein-weight")
+    page.keyboard.type("2")
+    held[0].continue_()
+    page.unroute("**/pos/scan/")
+    page.locator("#cart-lines .cart-line").first.wait_for()
+    page.wait_for_timeout(200)  # let anything that would take the cursor do so
+    focus_on(page, "tradein-weight")
+    expect(page.locator("#tradein-weight")).to_have_value("2")
+    expect(page.locator("#scan-code")).to_have_value("")
+    page.keyboard.press("Enter")
+    page.locator("#trade-ins .trade-in").wait_for()
+    assert page.locator("#trade-ins .trade-in").count() == 1
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("text=Clear sale")
+    expect(page.locator("#cart-lines .cart-line")).to_have_count(0)
+
+
 def test_inventory_search(page):
     log_in(page, "manager@browser.test")
     page.goto("/inventory/")
