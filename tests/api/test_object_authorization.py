@@ -30,7 +30,7 @@ def assert_no_data_of(response, world_b):
 
 
 def test_detail_endpoints_are_all_covered():
-    assert len(DETAIL_ROWS) == 18
+    assert len(DETAIL_ROWS) == 17
 
 
 def unknown_ids(world_b):
