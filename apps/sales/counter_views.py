@@ -69,10 +69,17 @@ def _branch(cart: Cart, branches: list[Branch]) -> Branch | None:
     return next((b for b in branches if str(b.pk) == cart.branch_id), branches[0] if branches else None)
 
 
-def _quote(cart: Cart):
+def _quote(request, cart: Cart):
+    """The cart priced, once a request for the same lines and old gold: a
+    change is priced when tried and again when the panel shows it."""
     if not (cart.lines or cart.trade_ins):
         return None
-    return sale_quote(lines=cart.line_inputs(), trade_ins=cart.trade_in_inputs())
+    lines, trade_ins = cart.line_inputs(), cart.trade_in_inputs()
+    key = repr((lines, trade_ins))
+    priced = request.__dict__.setdefault("_cart_quotes", {})
+    if key not in priced:
+        priced[key] = sale_quote(lines=lines, trade_ins=trade_ins)
+    return priced[key]
 
 
 def _exchange(cart: Cart):
@@ -96,7 +103,7 @@ def _pos_context(request, cart: Cart, **extra) -> dict:
     items = Item.objects.select_related("category").in_bulk([line.item_id for line in cart.lines])
     quote, quote_error = None, None
     try:
-        quote = _quote(cart)
+        quote = _quote(request, cart)
     except ApplicationError as exc:
         quote_error = error_text(exc)
     lines = [
@@ -155,7 +162,7 @@ def _try(request, cart: Cart, change) -> bool:
     trial = cart_load(request.session)
     try:
         change(trial)
-        quote = _quote(trial)
+        quote = _quote(request, trial)
         if quote is not None:
             rules.quote_overrides(actor=request.user, quote=quote)
     except ApplicationError as exc:

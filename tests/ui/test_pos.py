@@ -34,7 +34,10 @@ def test_htmx_gets_the_panel_back_with_the_focus_on_the_scanner(as_cashier, make
     response = as_cashier.post("/pos/scan/", {"code": "pos-hx"}, **HX)
     body = text(response)
     assert response.status_code == 200 and body.lstrip().startswith('<div id="pos"')
-    assert 'id="scan-code" name="code" type="search" value="" autofocus data-focus-here' in body
+    # No autofocus in a swapped-in panel: htmx obeys it as it settles, even
+    # if the cashier has moved on (app.js moves the cursor instead).
+    assert 'id="scan-code" name="code" type="search" value="" data-focus-here' in body and "autofocus" not in body
+    assert 'id="scan-code" name="code" type="search" value="" autofocus data-focus-here' in text(as_cashier.get("/pos/"))
 
 
 def test_a_name_lists_the_matches_and_an_unknown_code_says_so(as_cashier, make_item, gold_rate):
