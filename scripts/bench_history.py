@@ -65,11 +65,11 @@ FROM picked p JOIN items i USING (k)
 INSERT_SALES = """
 INSERT INTO sales_sale (id, invoice_number, receipt_number, client_sale_id, source, status, occurred_at, received_at, currency,
                         gold_total, making_total, profit_total, stones_total, fixed_total, discount_total, tax_total, subtotal,
-                        rounding, total, paid_total, voided_at, void_reason, created_at, branch_id, cashier_id, customer_id,
-                        device_id, terminal_id, voided_by_id)
+                        rounding, total, paid_total, payout_total, payout_method, voided_at, void_reason, created_at, branch_id,
+                        cashier_id, customer_id, device_id, terminal_id, voided_by_id)
 SELECT s.id, s.invoice_number, '', NULL, 'web', CASE WHEN s.voided THEN 'voided' ELSE 'completed' END, s.occurred_at,
        s.occurred_at, %(currency)s, l.gold, l.making, 0, 0, 0, 0, l.tax, l.gold + l.making + l.tax, 0,
-       l.gold + l.making + l.tax, l.gold + l.making + l.tax,
+       l.gold + l.making + l.tax, l.gold + l.making + l.tax, 0, '',
        CASE WHEN s.voided THEN s.occurred_at + interval '1 hour' END, CASE WHEN s.voided THEN 'bench' ELSE '' END,
        s.occurred_at, s.branch_id, %(cashier)s, s.customer_id, NULL, NULL, CASE WHEN s.voided THEN %(cashier)s END
 FROM seed_sales s JOIN (SELECT sale_id, sum(gold) AS gold, sum(making) AS making, sum(tax) AS tax
