@@ -131,7 +131,8 @@ def outbox_relay(*, event_ids: list | None = None, batch_size: int | None = None
             pending = pending.filter(pk__in=event_ids)
         elif grace:
             pending = pending.filter(created_at__lte=now - grace)
-        rows = list(pending.order_by("created_at").select_for_update(skip_locked=True).values_list("id", "topic")[:batch_size])
+        # Events of one transaction share created_at; their ids (UUIDv7) keep the order they were written in.
+        rows = list(pending.order_by("created_at", "id").select_for_update(skip_locked=True).values_list("id", "topic")[:batch_size])
         if not rows:
             return 0
         by_task: dict[str, list[str]] = defaultdict(list)
