@@ -115,7 +115,6 @@ class StaffDetailApi(ApiView):
         return Response(StaffSerializer(member).data)
 
 
-
 class StaffPasswordApi(ApiView):
     """Resets a member's password: to `password`, or (left out) to none
     usable until the one-time `set_password_url` answered is followed. The
