@@ -106,8 +106,11 @@ def test_what_the_cashier_types_while_a_scan_is_on_its_way_stays_where_they_type
     page.route("**/pos/scan/", lambda route: held.append(route))  # the answer waits until the cashier has typed
     page.fill("#scan-code", "7700001")
     page.press("#scan-code", "Enter")
-    while not held:
+    for _ in range(500):  # at most 10 s for the scan to leave
+        if held:
+            break
         page.wait_for_timeout(20)
+    assert held, "the scan was never sent"
     page.keyboard.press("F4")
     focus_on(page, "tradein-weight")
     page.keyboard.type("2")
