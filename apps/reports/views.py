@@ -116,7 +116,7 @@ def _period_text(period: Period) -> str:
     return f"{formatting.date_text(period.date_from)} – {formatting.date_text(period.date_to)}"
 
 
-def daily_report(form: PeriodForm, shop, whole: bool = False) -> Report:
+def daily_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
     period = form.period()
     sales = period_sales(period)
     days, summary, payments = sales.days, sales.summary, sales.payments
@@ -132,20 +132,43 @@ def daily_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     )
 
 
-def products_report(form: PeriodForm, shop, whole: bool = False) -> Report:
+class RankedRows:
+    """A report's rows from a ranking PostgreSQL pages (`items.ItemRanking`):
+    a page is one slice of it, an export the whole."""
+
+    def __init__(self, ranking, row):
+        self.ranking, self.row = ranking, row
+
+    def count(self) -> int:
+        return self.ranking.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return [self.row(r) for r in self.ranking[index]]
+
+    def __iter__(self):
+        return map(self.row, self.ranking)
+
+
+def products_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
     period = form.period()
-    rows = [[r["item__sku"], r["item__name"], r["item__category__name"], r["pieces"], r["returned"], r["grams"], r["total"]]
-            for r in items.sales_by_product(period)]
+    ranking = items.sales_by_product(period)
+    if not whole:  # the page shown, read with the period's totals in one query
+        ranking[(page - 1) * REPORT_ROWS_PER_PAGE:page * REPORT_ROWS_PER_PAGE]
+    totals = ranking.totals()
     return Report(
         name="products", title=_("Sales by product"), period_text=_period_text(period),
         columns=[_("SKU"), _("Item"), _("Category"), _("Sold"), _("Returned"), _("Grams"), _("Total")],
-        kinds=["code", "text", "text", "int", "int", "grams", "money"], rows=rows,
-        footer=[_("Total"), "", "", sum(r[3] for r in rows), sum(r[4] for r in rows), sum((r[5] for r in rows), Decimal(0)),
-                sum((r[6] for r in rows), Decimal(0))],
+        kinds=["code", "text", "text", "int", "int", "grams", "money"],
+        rows=RankedRows(ranking, lambda r: [r["item__sku"], r["item__name"], r["item__category__name"], r["pieces"],
+                                            r["returned"], r["grams"], r["total"]]),
+        footer=[_("Total"), "", "", totals["pieces"], totals["returned"], totals["grams"], totals["total"]],
     )
 
 
-def categories_report(form: PeriodForm, shop, whole: bool = False) -> Report:
+def categories_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
     period = form.period()
     rows = [[r["item__category__name"], r["lines"], r["pieces"], r["grams"], r["total"]] for r in items.sales_by_category(period)]
     return Report(
@@ -158,7 +181,7 @@ def categories_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     )
 
 
-def customers_report(form: PeriodForm, shop, whole: bool = False) -> Report:
+def customers_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
     """The page shows the period's top buyers; the export (`whole`) every one."""
     period = form.period()
     stats = customers.customer_analytics(period, limit=None if whole else TOP_CUSTOMERS)
@@ -177,7 +200,7 @@ def customers_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     )
 
 
-def valuation_report(form: PeriodForm, shop, whole: bool = False) -> Report:
+def valuation_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
     rate = gold_rate_current()
     stats = stock.inventory_valuation(rate)
     rows = [[r["fineness"], r["pieces"], r["grams"], r["pure"], r["rate"], r["value"], r["cost"]] for r in stats["rows"]]
@@ -197,7 +220,7 @@ def valuation_report(form: PeriodForm, shop, whole: bool = False) -> Report:
     )
 
 
-def low_stock_report(form: PeriodForm, shop, whole: bool = False) -> Report:
+def low_stock_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
     threshold = form.threshold_value(default=shop.low_stock_threshold)
     found = stock.low_stock(threshold).select_related("category", "branch")
     rows = ([i.sku, i.name, i.category.name, i.branch.name, i.fineness, i.quantity]
@@ -264,7 +287,9 @@ def report_page(request, name: str):
     default = PeriodForm().period()  # shown in the inputs until another is asked for
     form = PeriodForm(request.GET or None, initial={"date_from": default.date_from, "date_to": default.date_to})
     wanted = request.GET.get("format")
-    report = build(form, shop, whole=wanted in ("csv", "pdf"))
+    number = request.GET.get("page", "")
+    number = int(number) if number.isdecimal() and len(number) < 7 else 1  # the Paginator's word on the rest
+    report = build(form, shop, whole=wanted in ("csv", "pdf"), page=max(number, 1))
     if wanted == "csv":
         return report_csv(report, shop.currency)
     if wanted == "pdf":
@@ -277,7 +302,7 @@ def report_page(request, name: str):
     shown = lambda row: [(display(v, k, shop.currency), k) for v, k in zip(row, report.kinds)]  # noqa: E731
     # On screen a page of rows (a shop of 10,000 items sells nearly all of
     # them in a month: rendering them all took seconds); CSV and PDF are whole.
-    page = Paginator(report.rows, REPORT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(report.rows, REPORT_ROWS_PER_PAGE).get_page(number)
     return render(request, "reports/report.html", {
         "report": report, "form": form, "uses_period": name in USES_PERIOD, "name": name,
         "columns": list(zip(report.columns, report.kinds)), "rows": [shown(r) for r in page], "footer": shown(report.footer) if report.footer else None,

@@ -88,17 +88,23 @@ def lines_by_item(*, start: datetime, end: datetime, branch_id: UUID | None = No
     back since, net grams and total (and, `named`, the item's SKU, name and
     category: `ITEM_NAMES`); the first `limit` in `order` if asked; only
     the items `item_ids` if given."""
-    lines = SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
+    rows = item_lines(start=start, end=end, branch_id=branch_id, names=ITEM_NAMES if named else ())
     if item_ids is not None:
-        lines = lines.filter(item_id__in=list(item_ids))
-    rows = (
-        lines
-        .values("item_id", *(ITEM_NAMES if named else ()))
+        rows = rows.filter(item_id__in=list(item_ids))
+    rows = rows.order_by(*order)  # none by default: PostgreSQL may hash the groups
+    return list(rows[:limit] if limit else rows)
+
+
+def item_lines(*, start: datetime, end: datetime, branch_id: UUID | None = None, names: tuple[str, ...] = ()):
+    """The query of `lines_by_item`: item_id, (names,) lines, pieces,
+    returned, grams, total; unordered."""
+    lines = SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
+    return (
+        lines.values("item_id", *names)
         .annotate(lines=Count("id"), pieces=Sum("quantity"), returned=Sum("returned_quantity"), grams=Sum(LINE_GRAMS),
                   total=Sum("total"))
-        .order_by(*order)  # none by default: PostgreSQL may hash the groups
+        .order_by()
     )
-    return list(rows[:limit] if limit else rows)
 
 
 def lines_by_item_range(*, start: datetime, end: datetime, branch_id: UUID | None = None, by: str = "total") -> tuple:
