@@ -9,8 +9,13 @@ NGINX="${NGINX:-$(scripts/nginx.sh)}"  # a real nginx in front, for the trusted-
 export NGINX
 PGBOUNCER="${PGBOUNCER:-$(scripts/pgbouncer.sh)}"  # a real PgBouncer in front, for tests/pooling
 export PGBOUNCER
+# Two processes (pytest-xdist), a test file at a time each: a file's tests
+# share its module fixtures; each process has its own test database, cache
+# namespace and Celery queue (config/settings/test.py). PYTEST_WORKERS=0 runs
+# the suite in this one process.
+workers="${PYTEST_WORKERS:-2}"
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+.venv/bin/python -m pytest -n "$workers" --dist loadfile "$@" || status=$?
 if [ "$status" = 5 ]; then echo "[test] no test was collected: failing" >&2; fi
 # Who may import whom: the contracts in .importlinter (docs/architecture.md).
 if ! .venv/bin/lint-imports --no-cache; then

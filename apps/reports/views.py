@@ -132,24 +132,25 @@ def daily_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> 
     )
 
 
-class RankedRows:
-    """A report's rows from a ranking PostgreSQL pages (`items.ItemRanking`):
-    a page is one slice of it, an export the whole."""
+class PagedRows:
+    """A report's rows read from a source PostgreSQL counts and pages (a
+    QuerySet, an `items.ItemRanking`), each made a row by `row`: a page
+    reads one slice of it, an export the whole."""
 
-    def __init__(self, ranking, row):
-        self.ranking, self.row = ranking, row
+    def __init__(self, source, row):
+        self.source, self.row = source, row
 
     def count(self) -> int:
-        return self.ranking.count()
+        return self.source.count()
 
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, index):
-        return [self.row(r) for r in self.ranking[index]]
+    def __getitem__(self, index: slice) -> list[list]:
+        return [self.row(r) for r in self.source[index]]
 
     def __iter__(self):
-        return map(self.row, self.ranking)
+        return map(self.row, self.source)
 
 
 def products_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
@@ -162,7 +163,7 @@ def products_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) 
         name="products", title=_("Sales by product"), period_text=_period_text(period),
         columns=[_("SKU"), _("Item"), _("Category"), _("Sold"), _("Returned"), _("Grams"), _("Total")],
         kinds=["code", "text", "text", "int", "int", "grams", "money"],
-        rows=RankedRows(ranking, lambda r: [r["item__sku"], r["item__name"], r["item__category__name"], r["pieces"],
+        rows=PagedRows(ranking, lambda r: [r["item__sku"], r["item__name"], r["item__category__name"], r["pieces"],
                                             r["returned"], r["grams"], r["total"]]),
         footer=[_("Total"), "", "", totals["pieces"], totals["returned"], totals["grams"], totals["total"]],
     )
@@ -223,9 +224,8 @@ def valuation_report(form: PeriodForm, shop, whole: bool = False, page: int = 1)
 def low_stock_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
     threshold = form.threshold_value(default=shop.low_stock_threshold)
     found = stock.low_stock(threshold).select_related("category", "branch")
-    rows = ([i.sku, i.name, i.category.name, i.branch.name, i.fineness, i.quantity]
-            for i in (found.iterator(chunk_size=EXPORT_CHUNK) if whole else found))
-    rows = rows if whole else list(rows)
+    row = lambda i: [i.sku, i.name, i.category.name, i.branch.name, i.fineness, i.quantity]  # noqa: E731
+    rows = map(row, found.iterator(chunk_size=EXPORT_CHUNK)) if whole else PagedRows(found, row)
     return Report(
         name="low-stock", title=_("Low stock"), period_text=_("Stock at or below %(n)s") % {"n": formatting.number(threshold, 0)},
         columns=[_("SKU"), _("Item"), _("Category"), _("Branch"), _("Fineness"), _("Quantity")],

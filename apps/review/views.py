@@ -7,13 +7,16 @@ the sale) call writers above review: their pages are in
 apps.sales.review_views, and the fixes this page offers come from the
 callable named by settings.REVIEW_FIXES."""
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -52,6 +55,7 @@ class Action:
     title: str
     danger: bool
     open: bool = False  # its form holds errors
+    fields: str = ""  # the blank form's fields, rendered (`_blank_fields`)
 
 
 @dataclass
@@ -62,16 +66,32 @@ class Card:
     actions: list[Action] = field(default_factory=list)
 
 
-def _card(entry, request, fixes_of, failed) -> Card:
+_ENTRY = "__entry__"
+
+
+def _blank_fields(fix: str, entry, rendered: dict) -> str:
+    """A blank form's fields for `entry`: a page holds up to a hundred of
+    them, alike but for the entry's id in theirs, so each kind is rendered
+    once a page (`rendered`) and the id put in (rendering every field of
+    every closed form was most of the page's time: docs/performance.md)."""
+    if fix not in rendered:
+        form = FORMS[fix](entry=SimpleNamespace(pk=_ENTRY))
+        rendered[fix] = render_to_string("review/_fields.html", {"form": form})
+    return mark_safe(rendered[fix].replace(_ENTRY, str(entry.pk)))  # noqa: S308 - our own HTML, a UUID put in
+
+
+def _card(entry, request, fixes_of, failed, rendered: dict) -> Card:
     card = Card(entry=entry, what=what_happened(entry), facts=entry_facts(entry, currency=request.tenant.currency))
     offered = fixes_of(entry, request.user) | {"note"} if entry.status == ReviewItem.Status.OPEN else set()
     mine = failed if failed and failed[0] == entry.pk else None
     for fix in FIX_ORDER:
         if fix in offered or (mine and mine[1] == fix):
             name, title, danger = ACTIONS[fix]
-            form = mine[2] if mine and mine[1] == fix else FORMS[fix](entry=entry)
-            card.actions.append(Action(fix=fix, form=form, url=reverse(name, args=[entry.pk]), title=str(title),
-                                       danger=danger, open=bool(mine and mine[1] == fix)))
+            refused_here = bool(mine and mine[1] == fix)
+            card.actions.append(Action(
+                fix=fix, form=mine[2] if refused_here else None, url=reverse(name, args=[entry.pk]), title=str(title),
+                danger=danger, open=refused_here, fields="" if refused_here else _blank_fields(fix, entry, rendered),
+            ))
     return card
 
 
@@ -82,11 +102,12 @@ def review_page(request, *, failed: tuple | None = None, status: int = 200, erro
     kind = request.GET.get("kind", "")
     page = Paginator(review_entries(status=state, kind=kind), 25).get_page(request.GET.get("page"))
     fixes_of = import_string(settings.REVIEW_FIXES)
+    rendered: dict[str, str] = {}
     entries = list(page)
     if failed and failed[0] not in {entry.pk for entry in entries}:
         entries.insert(0, failed[2].entry)
     return render(request, "review/review_list.html", {
-        "page": page, "cards": [_card(entry, request, fixes_of, failed) for entry in entries],
+        "page": page, "cards": [_card(entry, request, fixes_of, failed, rendered) for entry in entries],
         "status": state, "kind": kind, "statuses": choices("review_status"), "kinds": choices("review_kind"),
         "error_code": error_code if failed else "",
     }, status=status)

@@ -114,7 +114,7 @@ def test_the_api_lists_creates_updates_and_deactivates(shop_a):
     assert short.status_code == 400
 
 
-def test_the_api_keeps_the_same_limits(shop_a):
+def test_the_api_keeps_the_same_limits(in_shop_a):
     manager, cashier = staff_client("a", "manager"), staff_client("a", "cashier")
     owner_id = User.objects.get(email="owner@shop-a.test").pk
     made = manager.post("/api/v1/staff/", {"email": "boss@shop-a.test", "role": "owner"}, format="json")

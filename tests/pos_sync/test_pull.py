@@ -32,13 +32,15 @@ def served(pages, kind="items"):
 
 
 def committed_rows_remove(shop, enrolled, items):
-    """Undoes what a committed test wrote: its items, their ledger, its device."""
-    from apps.inventory.models import StockMovement
+    """Undoes what a committed test wrote: its items, their ledger and
+    category, its device."""
+    from apps.inventory.models import Category, StockMovement
     from apps.pos_sync.models import Device
 
     connection.set_tenant(shop)
     StockMovement.objects.filter(item__in=items).delete()
     Item.objects.filter(pk__in=[item.pk for item in items]).delete()
+    Category.objects.filter(pk__in={item.category_id for item in items}, items__isnull=True).delete()
     device = Device.objects.get(pk=enrolled.device.pk)
     terminal = device.terminal
     device.delete()

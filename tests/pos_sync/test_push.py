@@ -8,7 +8,7 @@ from django.db import connection, connections
 
 from apps.core.models import OutboxEvent
 from apps.customers.services import customer_create
-from apps.inventory.models import Item, StockMovement
+from apps.inventory.models import Category, Item, StockMovement
 from apps.inventory.selectors import item_ledger_sum
 from apps.pos_sync.models import Device, Operation
 from apps.review.models import ReviewItem
@@ -346,6 +346,7 @@ def test_a_lock_wait_that_times_out_is_retry_for_it_and_all_after(shop_a, django
             terminal.delete()
             StockMovement.objects.filter(item=ring).delete()
             Item.objects.filter(pk=ring.pk).delete()
+            Category.objects.filter(pk=ring.category_id, items__isnull=True).delete()
             from apps.core.models import AuditEntry
 
             AuditEntry.objects.filter(object_id__in=[str(rate.pk), str(ring.pk)]).delete()

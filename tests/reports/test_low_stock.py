@@ -72,3 +72,21 @@ def test_only_an_owner_sets_it_and_only_to_a_sensible_number(as_owner, as_manage
     assert response.status_code == 200 and 'id="stock-settings"' in text(response)
     shop.refresh_from_db()
     assert shop.low_stock_threshold == 2
+
+
+def test_the_report_reads_one_page_of_items_from_the_database(as_manager, stock, monkeypatch):
+    """A shop with thousands of items low on stock: the page reads its rows
+    (LIMIT), lowest first; the CSV still holds them all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.reports import views
+
+    monkeypatch.setattr(views, "REPORT_ROWS_PER_PAGE", 2)
+    with CaptureQueriesContext(connection) as queries:
+        second = text(as_manager.get("/reports/low-stock/", {"threshold": 4, "page": 2}))
+    reads = [q["sql"] for q in queries if 'FROM "inventory_item"' in q["sql"] and "LIMIT" in q["sql"]]
+    assert reads and all("LIMIT 2" in sql for sql in reads), reads
+    assert set(re.findall(r"LOW-\d", second)) == {"LOW-3", "LOW-4"}
+    exported = as_manager.get("/reports/low-stock/", {"threshold": 4, "format": "csv"}).getvalue().decode("utf-8-sig")
+    assert set(re.findall(r"LOW-\d", exported)) == {"LOW-1", "LOW-2", "LOW-3", "LOW-4"}
