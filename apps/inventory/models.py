@@ -12,7 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 
 from apps.core.ids import ledger_id
 from apps.core.models import ChangeNumberField
@@ -114,7 +114,11 @@ class Item(models.Model):
 
     class Meta:
         ordering = ["sku"]
-        indexes = [models.Index(fields=["branch", "status"], name="inventory_item_branch_status")]
+        indexes = [
+            models.Index(fields=["branch", "status"], name="inventory_item_branch_status"),
+            # A scanned or typed SKU in any case (`item_by_code`), without reading every item.
+            models.Index(Upper("sku"), name="inventory_item_sku_upper"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(fineness__gte=1, fineness__lte=1000), name="inventory_item_fineness_range"),
             models.CheckConstraint(condition=Q(gross_weight__gte=0, stone_weight__gte=0), name="inventory_item_weights_non_negative"),

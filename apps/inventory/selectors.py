@@ -57,6 +57,20 @@ def item_list_low_stock(threshold: int) -> QuerySet[Item]:
     )
 
 
+def item_by_code(code: str) -> list[Item]:
+    """The items (not deleted) whose SKU (in any case) or barcode is `code`:
+    what a scanner sends. Two indexed lookups, so a scan does not read the
+    whole stock as a search does; more than one hit means the code is
+    ambiguous (a SKU that is another item's barcode)."""
+    code = (code or "").strip()
+    if not code:
+        return []
+    return list(
+        Item.objects.filter(is_deleted=False).filter(Q(sku__iexact=code) | Q(barcode=code))
+        .select_related("category", "branch").order_by("sku")[:2]
+    )
+
+
 def item_search(query: str, *, limit: int = 20) -> list[Item]:
     """Items whose SKU, barcode or name contains `query`; exact SKU or
     barcode hits first (that is what a scanner sends)."""

@@ -30,7 +30,7 @@ from apps.customers.selectors import customer_search
 from apps.customers.services import customer_create
 from apps.customers.text import normalize_digits
 from apps.inventory.models import Item
-from apps.inventory.selectors import item_search
+from apps.inventory.selectors import item_by_code, item_search
 from apps.sales import rules
 from apps.sales.cart import (
     Cart,
@@ -117,10 +117,7 @@ def _pos_context(request, cart: Cart, **extra) -> dict:
     due = quote.due - exchange_credit if quote else Decimal(0)
     remaining = due - paid
     customer = Customer.objects.select_related("tier").filter(pk=cart.customer_id).first() if cart.customer_id else None
-    owed = -due if quote and due < 0 and not paid else Decimal(0)  # old gold worth more than the sale
-    payout_method = cart.payout_method if owed and cart.payout_method in PayoutMethod.values else ""
-    if payout_method == PayoutMethod.STORE_CREDIT and customer is None:
-        payout_method = ""
+    owed, payout_method = _payout(cart, quote, due, customer)
     return {
         "owed": owed, "payout_method": payout_method,
         "exchanged": exchanged, "exchange_credit": exchange_credit, "exchange_error": exchange_error,
@@ -136,6 +133,16 @@ def _pos_context(request, cart: Cart, **extra) -> dict:
         # even if the cashier has moved on; app.js moves the cursor instead.
         "swapped": is_htmx(request),
     }
+
+
+def _payout(cart: Cart, quote, due: Decimal, customer) -> tuple[Decimal, str]:
+    """What the shop owes the customer (old gold worth more than the sale,
+    nothing paid yet) and how it is paid out, if the cashier has said."""
+    owed = -due if quote and due < 0 and not cart.paid() else Decimal(0)
+    method = cart.payout_method if owed and cart.payout_method in PayoutMethod.values else ""
+    if method == PayoutMethod.STORE_CREDIT and customer is None:
+        method = ""
+    return owed, method
 
 
 def _uuid(value) -> UUID | None:
@@ -226,10 +233,12 @@ def pos_scan(request):
     code = normalize_digits(request.POST.get("code", "")).strip()
     if not code:
         return _respond(request, cart)
+    exact = item_by_code(code)
+    if len(exact) == 1:
+        return _add(request, cart, exact[0])
     found = item_search(code, limit=SEARCH_RESULTS)
-    exact = [i for i in found if i.sku.lower() == code.lower() or i.barcode == code]
-    if len(exact) == 1 or len(found) == 1:
-        return _add(request, cart, (exact or found)[0])
+    if len(found) == 1:
+        return _add(request, cart, found[0])
     if not found:
         messages.error(request, _("No item matches “%(code)s”.") % {"code": code})
         return _respond(request, cart)
@@ -474,7 +483,8 @@ def pos_checkout(request):
         customer = Customer.objects.filter(pk=cart.customer_id).first() if cart.customer_id else None
         try:
             with transaction.atomic():
-                payout_method = _pos_context(request, cart)["payout_method"]
+                quote, (_sale, exchange_credit, _problem) = _quote(request, cart), _exchange(cart)
+                payout_method = _payout(cart, quote, quote.due - exchange_credit, customer)[1]
                 if cart.exchange:
                     sale = sale_exchange(
                         actor=request.user, sale=sale_get(sale_id=cart.exchange.get("sale_id")), return_lines=cart.exchange_lines(),

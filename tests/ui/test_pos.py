@@ -29,6 +29,21 @@ def test_scanning_a_sku_puts_the_item_in_the_cart_with_its_breakdown(as_cashier,
         assert part in page
 
 
+def test_a_scanned_code_is_looked_up_by_index_not_searched_for(as_cashier, make_item, gold_rate):
+    """A scanner sends the exact SKU (in any case) or barcode: two indexed
+    lookups, not the search through every item's SKU, barcode and name
+    (`LIKE '%...%'` reads the whole stock: scripts/bench_ui.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    by_sku, by_barcode = make_item(sku="IDX-1"), make_item(sku="IDX-2", barcode="770001")
+    for code, item in (("idx-1", by_sku), ("770001", by_barcode)):
+        with CaptureQueriesContext(connection) as queries:
+            as_cashier.post("/pos/scan/", {"code": code}, **HX)
+        assert not [q["sql"] for q in queries if "LIKE" in q["sql"]]
+        assert str(item.pk) in [line["item_id"] for line in cart(as_cashier)["lines"]]
+
+
 def test_htmx_gets_the_panel_back_with_the_focus_on_the_scanner(as_cashier, make_item, gold_rate):
     make_item(sku="POS-HX")
     response = as_cashier.post("/pos/scan/", {"code": "pos-hx"}, **HX)
