@@ -112,9 +112,11 @@ def test_a_long_report_is_shown_a_page_at_a_time_and_exported_whole(as_manager, 
 
 
 def test_a_page_of_products_is_one_query_over_the_period_whatever_the_page(as_manager, history, monkeypatch):
-    """PostgreSQL sums the closed days' rows and today's lines, ranks, cuts
-    the page and adds the period's totals in one query: the page does not
-    read the period twice (its count, then its rows), on the last page too."""
+    """PostgreSQL adds today's lines to the past days' sums, ranks, cuts the
+    page and adds the period's totals in one query: the page does not read
+    the period twice (its count, then its rows), on the last page too. The
+    past days' sums are written once (`PeriodItemSums`), then read by key:
+    later pages do not sum the daily rows again."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -124,8 +126,11 @@ def test_a_page_of_products_is_one_query_over_the_period_whatever_the_page(as_ma
     for page in (1, 2):
         with CaptureQueriesContext(connection) as queries:
             response = as_manager.get("/reports/products/", {"page": page})
-        period_reads = [q["sql"] for q in queries if "reports_dailyitemsales" in q["sql"]]
-        assert len(period_reads) == 1 and "LIMIT 1 OFFSET" in period_reads[0], period_reads
+        ranked = [q["sql"] for q in queries if "perioditemsums" in q["sql"] and "OVER ()" in q["sql"]]
+        assert len(ranked) == 1 and "LIMIT 1 OFFSET" in ranked[0], ranked
+        assert not [q["sql"] for q in queries if q["sql"].startswith("SELECT count(*)")]  # no totals of their own
+        summed = [q["sql"] for q in queries if "reports_dailyitemsales" in q["sql"]]
+        assert len(summed) == (1 if page == 1 else 0), summed
         assert f"Page {page} of 2" in response.content.decode()
 
 

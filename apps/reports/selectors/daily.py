@@ -25,7 +25,7 @@ from apps.reports.selectors.figures import SALES_SUMS, empty_day
 _EPOCH = DecimalField(max_digits=30, decimal_places=6)
 
 
-def _version(start: datetime.date, end: datetime.date) -> str:
+def range_version(start: datetime.date, end: datetime.date) -> str:
     """Changes whenever a day from `start` to `end` is recomputed (read
     before the rows: a result is never stored under a newer version)."""
     seen = DailySales.objects.filter(day__gte=start, day__lte=end).aggregate(
@@ -36,7 +36,7 @@ def _version(start: datetime.date, end: datetime.date) -> str:
 def _kept(kind: str, start: datetime.date, end: datetime.date, branch_id: UUID | None, read: Callable):
     if not settings.REPORTS_CACHE_SECONDS:
         return read()
-    key = f"reports:{kind}:{start.isoformat()}:{end.isoformat()}:{branch_id or 'all'}:{_version(start, end)}"
+    key = f"reports:{kind}:{start.isoformat()}:{end.isoformat()}:{branch_id or 'all'}:{range_version(start, end)}"
     value = cache.get(key)
     if value is None:
         value = read()
