@@ -483,8 +483,10 @@ def pos_checkout(request):
         customer = Customer.objects.filter(pk=cart.customer_id).first() if cart.customer_id else None
         try:
             with transaction.atomic():
-                quote, (_sale, exchange_credit, _problem) = _quote(request, cart), _exchange(cart)
-                payout_method = _payout(cart, quote, quote.due - exchange_credit, customer)[1]
+                payout_method = ""
+                if cart.payout_method:  # else nothing to price before the sale is: it prices itself
+                    quote, (_sale, exchange_credit, _problem) = _quote(request, cart), _exchange(cart)
+                    payout_method = _payout(cart, quote, quote.due - exchange_credit, customer)[1]
                 if cart.exchange:
                     sale = sale_exchange(
                         actor=request.user, sale=sale_get(sale_id=cart.exchange.get("sale_id")), return_lines=cart.exchange_lines(),
