@@ -88,7 +88,9 @@ def pages_to_shoot(page, base):
     if customer:
         shots.append(("customer", customer))
     shots += [("terminals", "/terminals/"), ("review", "/review/"),
-              ("reports", "/reports/"), ("report-daily", "/reports/daily/"), ("settings", "/settings/")]
+              ("reports", "/reports/"), ("report-daily", "/reports/daily/"), ("report-products", "/reports/products/"),
+              ("report-categories", "/reports/categories/"), ("report-low-stock", "/reports/low-stock/"),
+              ("settings", "/settings/")]
     return shots
 
 
