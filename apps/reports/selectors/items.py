@@ -67,10 +67,10 @@ def sales_by_product(period: Period, *, limit: int | None = None, branch_id: UUI
     """Items by total (or by pieces), highest first, then by SKU: the whole
     ranking (read a slice at a time), or its first `limit` rows. For a top
     few only the items that can make it are looked up, from the cache."""
-    ranking = ItemRanking(period, branch_id=branch_id, by=by)
     split = period_split(period)
     top = _top_candidates(split, limit, branch_id, by) if limit and split.closed else None
     if top is None:
+        ranking = ItemRanking(period, branch_id=branch_id, by=by)
         return ranking[:limit] if limit else ranking
     by_item, names = top
     rank = _RANKS[by]
