@@ -1,6 +1,7 @@
 """Chromium, in Persian and English: adding a cashier who then logs in (with
 an initial password, and with the one-time link), and merging a duplicate
 customer. Screenshots of every page touched at 820 and 1366 px."""
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from tests.conftest import run_committed
 pytestmark = [needs_chromium]
 NEW = "Zargar-browser-new-5"
 WIDTHS = (820, 1366)
+STAFF_DETAIL = re.compile(r"/staff/\d+/$")  # wait for it: a page measured mid-navigation has no document
 
 
 def shots(page, name: str) -> None:
@@ -45,8 +47,10 @@ def test_a_manager_adds_a_cashier_with_an_initial_password_in_english(page):
     log_in(page, "manager@browser.test")
     assert page.locator("html").get_attribute("lang") == "en"
     page.locator("header nav a[href='/staff/']").click()
+    page.wait_for_url("**/staff/")
     shots(page, "staff-list-en")
     page.locator("a[href='/staff/new/']").click()
+    page.wait_for_url("**/staff/new/")
     assert page.locator("#id_role option[value=owner]").count() == 0  # a manager never makes an owner
     page.fill("#id_email", "cashier-en@browser.test")
     page.fill("#id_full_name", "Cyrus Cashier")
@@ -59,6 +63,7 @@ def test_a_manager_adds_a_cashier_with_an_initial_password_in_english(page):
     expect(page.locator("#staff")).to_contain_text("cashier-en@browser.test")
     row = page.locator("#staff tr", has_text="cashier-en@browser.test")
     row.locator("a").first.click()
+    page.wait_for_url(STAFF_DETAIL)
     shots(page, "staff-detail-en")
     log_out(page)
     log_in(page, "cashier-en@browser.test", NEW)
@@ -83,6 +88,7 @@ def test_the_owner_adds_a_cashier_with_a_one_time_link_in_persian(page):
     page.reload()
     expect(page.locator("#new-link-url")).to_have_count(0)  # shown once
     page.locator("#staff tr", has_text="cashier-fa@browser.test").locator("a").first.click()
+    page.wait_for_url(STAFF_DETAIL)
     shots(page, "staff-detail-fa")
     log_out(page)
 
