@@ -78,6 +78,15 @@ clean:
 # The staff pages and the counter's htmx actions at 20 Locust users under
 # gunicorn, on a bench shop with 10,000 items and over a million sales (seeded
 # set-wise on the first run): p50 / p95 / p99, worker CPU per request, the load.
+# CPU per staff request on a small and a large bench shop, then 50 Locust
+# users for throughput (docs/performance.md, "Staff pages and API at a fifth of the CPU").
+# make bench-web ARGS="--sizes small --run-time 60s"
+.PHONY: bench-web
+bench-web: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
+		&& .venv/bin/python manage.py migrate_schemas -v 0
+	@.venv/bin/python scripts/bench_web.py $(ARGS)
+
 # make bench-ui ARGS="--run-time 60s"   (docs/performance.md, "Staff pages at 20 users")
 .PHONY: bench-ui
 bench-ui: bootstrap

@@ -2,6 +2,8 @@
 Roles are carried as permissions: each role is a Group holding the
 permissions below, and code checks permissions, never role names.
 """
+import functools
+
 from apps.accounts.models import Role
 
 CASHIER_PERMISSIONS = {"sell", "manage_customers"}
@@ -53,3 +55,19 @@ def roles_sync(**kwargs) -> None:
                 content_type__app_label__in=PLATFORM_APP_LABELS
             )
         group.permissions.set(wanted)
+
+
+@functools.cache
+def role_permission_names(role: str) -> frozenset[str]:
+    """What roles_sync gives the role's group, as "app_label.codename": read
+    from this code and the installed models, not from the database
+    (apps.accounts.backends)."""
+    from django.apps import apps
+
+    from apps.accounts.models import User
+
+    names = {f"{User._meta.app_label}.{codename}" for codename in ROLE_PERMISSIONS.get(role, ())}
+    if role in ADMIN_VIEW_ROLES:
+        names |= {f"{model._meta.app_label}.view_{model._meta.model_name}" for model in apps.get_models()
+                  if "view" in model._meta.default_permissions and model._meta.app_label not in PLATFORM_APP_LABELS}
+    return frozenset(names)

@@ -220,7 +220,7 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
-    "django.contrib.auth.backends.ModelBackend",
+    "apps.accounts.backends.RoleBackend",  # ModelBackend with the role's permissions from code
 ]
 # Lockout after repeated failures; attempts live in each shop's schema.
 AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT", 5, int)

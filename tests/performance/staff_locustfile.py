@@ -20,6 +20,7 @@ import os
 import random
 import re
 import threading
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -65,6 +66,9 @@ class StaffUser(HttpUser):
         # links of the navigation the tasks below do not know (bench_ui_run.KNOWN_PATHS)
         self.extra_paths = data.get("nav", [])
         self.panel = ""
+        # `make bench-web` also hands each user an API token: the REST API's
+        # lists and details and a one-item sale join the mix
+        self.token = data["sessions"][n].get("token") if data.get("api") else None
 
     # ------------------------------------------------------------------
     # requests
@@ -135,6 +139,44 @@ class StaffUser(HttpUser):
         target = done.headers.get("HX-Redirect") if done is not None else None
         if target:
             self.page(target, "/sales/[id]/ (invoice, just sold)", marker="<table")
+
+    # ------------------------------------------------------------------
+    # the REST API, as a client with a bearer token (bench-web only)
+
+    def api(self, method: str, url: str, name: str, *, json_body: dict | None = None, expect: int = 200):
+        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": uuid.uuid4().hex, "Cookie": ""}
+        with self.client.request(method, url, name=f"api {method} {name}", json=json_body, headers=headers,
+                                 allow_redirects=False, catch_response=True) as response:
+            ok = self._check(response, expect=expect)
+        return response.json() if ok else None
+
+    @task(6)
+    def api_reads(self):
+        if not self.token:
+            return
+        item, customer = random.choice(self.picks["items"]), random.choice(self.picks["customers"])
+        sale = random.choice(self.picks["sales"])
+        url, name = random.choice([
+            ("/api/v1/items/", "/api/v1/items/"), (f"/api/v1/items/?search={item['name'].split()[-1]}", "/api/v1/items/?search"),
+            (f"/api/v1/items/{item['id']}/", "/api/v1/items/[id]/"), ("/api/v1/items/low-stock/", "/api/v1/items/low-stock/"),
+            ("/api/v1/categories/", "/api/v1/categories/"), ("/api/v1/gold-rates/current/", "/api/v1/gold-rates/current/"),
+            ("/api/v1/customers/", "/api/v1/customers/"), (f"/api/v1/customers/{customer['id']}/", "/api/v1/customers/[id]/"),
+            ("/api/v1/sales/", "/api/v1/sales/"), (f"/api/v1/sales/{sale['id']}/", "/api/v1/sales/[id]/"),
+            ("/api/v1/dashboard/", "/api/v1/dashboard/"), ("/api/v1/branches/", "/api/v1/branches/"),
+            ("/api/v1/staff/", "/api/v1/staff/"),
+        ])
+        self.api("GET", url, name)
+
+    @task(1)
+    def api_sale(self):
+        if not self.token:
+            return
+        line = {"item_id": random.choice(self.picks["items"])["id"], "quantity": 1}
+        branch = self.picks["branches"][0]
+        quote = self.api("POST", "/api/v1/sales/quote/", "/api/v1/sales/quote/", json_body={"branch_id": branch, "lines": [line]})
+        if quote is not None:
+            self.api("POST", "/api/v1/sales/", "/api/v1/sales/ (one item)", expect=201, json_body={
+                "branch_id": branch, "lines": [line], "payments": [{"method": "cash", "amount": quote.get("due") or quote["total"]}]})
 
     # ------------------------------------------------------------------
     # the pages of the navigation
