@@ -1,5 +1,7 @@
 """Serializer fields shared by the staff API."""
+import decimal
 import re
+from decimal import Decimal
 
 from rest_framework import serializers
 
@@ -35,6 +37,12 @@ class DecimalString(serializers.DecimalField):
         # The one description of the text accepted; the OpenAPI schema shows it (apps/core/schema.py).
         self.pattern = decimal_pattern(max_digits=self.max_digits, decimal_places=self.decimal_places,
                                        min_value=self.min_value, max_value=self.max_value)
+        self._exponent = Decimal(1).scaleb(-self.decimal_places)  # DRF works Decimal(".1") ** places out per value
+
+    def quantize(self, value):
+        context = decimal.getcontext().copy()
+        context.prec = self.max_digits
+        return value.quantize(self._exponent, rounding=self.rounding, context=context)
 
     def validate_empty_values(self, data):
         # DRF's DecimalField reads "" as null; the schema says a number is digits.

@@ -108,6 +108,12 @@ class IdNameSerializer(serializers.Serializer):
     name = Text()
 
 
+# Made once, not once a row: a serializer or field built per item cost more
+# than pricing the item (docs/performance.md).
+_COST = money()
+_PRICE = ItemPriceSerializer()
+
+
 class ItemSerializer(serializers.ModelSerializer):
     """An item as staff see it. `cost` is null for staff who may not manage
     inventory; `price` is null (and `price_unavailable` says why) when the
@@ -135,12 +141,12 @@ class ItemSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(money(allow_null=True))
     def get_cost(self, item):
-        return money().to_representation(item.cost) if self.context["show_cost"] else None
+        return _COST.to_representation(item.cost) if self.context["show_cost"] else None
 
     @extend_schema_field(ItemPriceSerializer(allow_null=True))
     def get_price(self, item):
         price, _ = self.context["pricer"].quote(item)
-        return None if price is None else ItemPriceSerializer(price).data
+        return None if price is None else _PRICE.to_representation(price)
 
     @extend_schema_field(PriceUnavailableSerializer(allow_null=True))
     def get_price_unavailable(self, item):

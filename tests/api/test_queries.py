@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.accounts.models import Role
+from apps.accounts.services import user_create
 from apps.branches.models import Branch
 from apps.branches.services import branch_create, terminal_create
 from apps.customers.models import Customer
@@ -73,6 +75,11 @@ def _terminals(world):
         terminal_create(branch=branch, name=f"Till {n:03d}")
 
 
+def _staff(world):
+    for n in range(ROWS):
+        user_create(email=f"list-staff-{n:03d}@shop-a.test", password=None, role=Role.CASHIER, full_name=f"Staff {n:03d}")
+
+
 LISTS = [
     ("/api/v1/items/", _items),
     ("/api/v1/items/?ordering=-net_weight&search=Q-", _items),
@@ -87,6 +94,7 @@ LISTS = [
     ("/api/v1/sales/?status=completed&branch={branch_id}", _sales),
     ("/api/v1/branches/", _branches),
     ("/api/v1/terminals/", _terminals),
+    ("/api/v1/staff/", _staff),
 ]
 
 
