@@ -69,6 +69,23 @@ def _branch(cart: Cart, branches: list[Branch]) -> Branch | None:
     return next((b for b in branches if str(b.pk) == cart.branch_id), branches[0] if branches else None)
 
 
+def _branches(request) -> list[Branch]:
+    """The shop's branches, read once a request (an action and the panel it
+    answers with both need them)."""
+    if "_branches" not in request.__dict__:
+        request._branches = list(branch_list())
+    return request._branches
+
+
+def _cart_items(request, cart: Cart) -> dict:
+    """The cart's items by id, read once a request for the same lines."""
+    ids = tuple(sorted({line.item_id for line in cart.lines}))
+    kept = request.__dict__.setdefault("_cart_items", {})
+    if ids not in kept:
+        kept[ids] = Item.objects.select_related("category").in_bulk([_uuid(i) for i in ids])
+    return kept[ids]
+
+
 def _quote(request, cart: Cart):
     """The cart priced, once a request for the same lines and old gold: a
     change is priced when tried and again when the panel shows it."""
@@ -78,7 +95,7 @@ def _quote(request, cart: Cart):
     key = repr((lines, trade_ins))
     priced = request.__dict__.setdefault("_cart_quotes", {})
     if key not in priced:
-        priced[key] = sale_quote(lines=lines, trade_ins=trade_ins)
+        priced[key] = sale_quote(lines=lines, trade_ins=trade_ins, items=_cart_items(request, cart))
     return priced[key]
 
 
@@ -98,9 +115,9 @@ def _exchange(cart: Cart):
 
 def _pos_context(request, cart: Cart, **extra) -> dict:
     shop = request.tenant
-    branches = list(branch_list())
+    branches = _branches(request)
     branch = _branch(cart, branches)
-    items = Item.objects.select_related("category").in_bulk([line.item_id for line in cart.lines])
+    items = _cart_items(request, cart)
     quote, quote_error = None, None
     try:
         quote = _quote(request, cart)
@@ -205,7 +222,7 @@ def _unavailable(item: Item, wanted: int, branch: Branch | None) -> str | None:
 
 
 def _add(request, cart: Cart, item: Item):
-    branches = list(branch_list())
+    branches = _branches(request)
     branch = _branch(cart, branches)
     if not cart.lines and branch is not None and item.branch_id != branch.pk and item.branch.is_active:
         branch = item.branch  # an empty cart follows the first item's branch
@@ -476,7 +493,7 @@ def pos_checkout(request):
     with transaction.atomic():
         _lock_session(request)
         cart = cart_load(request.session)
-        branch = _branch(cart, list(branch_list()))
+        branch = _branch(cart, _branches(request))
         if not cart.lines:
             messages.error(request, _("The cart is empty."))
             return _respond(request, cart)

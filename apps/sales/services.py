@@ -160,12 +160,15 @@ def _quote(*, items: dict[UUID, Item], lines: Sequence[LineInput], trade_ins: Se
     )
 
 
-def sale_quote(*, lines: Sequence[LineInput], trade_ins: Sequence[TradeInInput] = (), occurred_at: datetime | None = None) -> SaleQuote:
+def sale_quote(*, lines: Sequence[LineInput], trade_ins: Sequence[TradeInInput] = (), occurred_at: datetime | None = None,
+               items: dict[UUID, Item] | None = None) -> SaleQuote:
     """Prices a sale without writing or locking anything (what the counter
-    shows before taking payment). Availability is checked by `sale_create`."""
+    shows before taking payment). Availability is checked by `sale_create`.
+    `items`: the lines' items by id, when the caller has read them already."""
     lines, trade_ins = list(lines), list(trade_ins)
     ids = {line.item_id for line in lines}
-    items = {item.pk: item for item in Item.objects.filter(pk__in=ids)}
+    items = {pk: item for pk, item in items.items() if pk in ids} if items is not None \
+        else {item.pk: item for item in Item.objects.filter(pk__in=ids)}
     _check_found(ids, items)
     return _quote(items=items, lines=lines, trade_ins=trade_ins, shop=_current_shop(), at=occurred_at or timezone.now())
 
