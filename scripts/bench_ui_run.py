@@ -136,12 +136,12 @@ def kind_of(name: str) -> str:
 class Meter:
     """CPU of the gunicorn workers and of their PostgreSQL backends."""
 
-    def __init__(self, master_pid: int):
-        self.master_pid = master_pid
+    def __init__(self, master_pid: int, application_name: str = APPLICATION_NAME):
+        self.master_pid, self.application_name = master_pid, application_name
         self.backends: set[int] = set()
 
     def pids(self) -> tuple[list[int], list[int]]:
-        self.backends |= set(backend_pids(APPLICATION_NAME))
+        self.backends |= set(backend_pids(self.application_name))
         return worker_pids(self.master_pid), sorted(self.backends)
 
     def read(self) -> tuple[dict, dict]:

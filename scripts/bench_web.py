@@ -26,7 +26,7 @@ table for docs/performance.md.
 
     .venv/bin/python scripts/bench_web.py                      # both shops
     .venv/bin/python scripts/bench_web.py --sizes small --run-time 60s
-    .venv/bin/python scripts/bench_web.py --code /tmp/before   # the same bench against another checkout (A/B)
+    .venv/bin/python scripts/bench_web.py --compare /tmp/before --load-runs 2   # A/B against another checkout, interleaved
 """
 import argparse
 import json
@@ -119,70 +119,110 @@ class Staff:
         return response
 
 
-def cpu_pass(staff: Staff, meter: Meter, picks: dict, rounds: int) -> dict:
-    """Every request type `rounds` times, one request at a time."""
-    found: dict[str, dict] = {}
-    for _ in range(rounds):
+def cpu_pass(servers: list[dict], picks: dict, rounds: int) -> list[dict]:
+    """Every request type `rounds` times, one request at a time; with two
+    servers (an A/B), each request type goes to both in turn, the first
+    one first in even rounds and second in odd ones, so that both meet the
+    machine as it is at that moment."""
+    found = [{} for _ in servers]
+    for n in range(rounds):
         for step in plan(picks, []):
-            before_w, before_b = meter.read()
-            started = time.perf_counter()
-            response = staff.call(*step)
-            elapsed = time.perf_counter() - started
-            after_w, after_b = meter.read()
-            entry = found.setdefault(step[0], {"wall": [], "worker": [], "db": [], "errors": 0, "status": set()})
-            entry["wall"].append(elapsed)
-            entry["worker"].append(spent(before_w, after_w))
-            entry["db"].append(spent(before_b, after_b))
-            entry["status"].add(response.status_code)
-            if response.status_code not in (200, 201, 204):
-                entry["errors"] += 1
+            order = list(range(len(servers))) if n % 2 == 0 else list(reversed(range(len(servers))))
+            for i in order:
+                staff, meter = servers[i]["staff"], servers[i]["meter"]
+                before_w, before_b = meter.read()
+                started = time.perf_counter()
+                response = staff.call(*step)
+                elapsed = time.perf_counter() - started
+                after_w, after_b = meter.read()
+                entry = found[i].setdefault(step[0], {"wall": [], "worker": [], "db": [], "errors": 0, "status": set()})
+                entry["wall"].append(elapsed)
+                entry["worker"].append(spent(before_w, after_w))
+                entry["db"].append(spent(before_b, after_b))
+                entry["status"].add(response.status_code)
+                if response.status_code not in (200, 201, 204):
+                    entry["errors"] += 1
     ms = lambda values: round(statistics.median(values) * 1000, 1)  # noqa: E731
-    return {name: {"alone_p50_ms": ms(e["wall"]), "worker_cpu_ms": ms(e["worker"]), "db_cpu_ms": ms(e["db"]),
-                   "worker_cpu_mean_ms": round(statistics.fmean(e["worker"]) * 1000, 1), "errors": e["errors"],
-                   "status": sorted(e["status"])}
-            for name, e in found.items()}
+    return [{name: {"alone_p50_ms": ms(e["wall"]), "worker_cpu_ms": ms(e["worker"]), "db_cpu_ms": ms(e["db"]),
+                    "worker_cpu_mean_ms": round(statistics.fmean(e["worker"]) * 1000, 1), "errors": e["errors"],
+                    "status": sorted(e["status"])}
+             for name, e in by_name.items()} for by_name in found]
 
 
-def measure(args, size: str, *, shop, facts: dict, emails: list[str], picks: dict, password: str, out: Path, stamp: str) -> dict:
-    domain = SIZES[size]["domain"]
+def serve(args, code: str, port: int, label: str, secret: str):
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zargar")
-    server_env = {"DATABASE_URL": url + ("&" if "?" in url else "?") + f"application_name={APPLICATION_NAME}",
-                  "THROTTLE_AUTH": "1000000/min", "THROTTLE_ANON": "1000000/min"}
-    server = gunicorn_start(args.port, args.workers, code=Path(args.code), extra_env=server_env)
+    application_name = f"{APPLICATION_NAME}-{label}"
+    server_env = {"DATABASE_URL": url + ("&" if "?" in url else "?") + f"application_name={application_name}",
+                  "THROTTLE_AUTH": "1000000/min", "THROTTLE_ANON": "1000000/min", "SECRET_KEY": secret}
+    server = gunicorn_start(port, args.workers, code=Path(code), extra_env=server_env)
+    return {"label": label, "code": code, "port": port, "process": server, "meter": Meter(server.pid, application_name)}
+
+
+def load_run(args, size: str, server: dict, setup: dict, base: Path) -> dict:
+    """Locust on one server: --users users without pauses for --run-time."""
+    setup_path = base.with_name(f"{base.name}-{server['label']}-setup.json")
+    setup_path.touch(mode=0o600)
+    setup_path.write_text(json.dumps(setup))
+    stats_path = base.with_name(f"{base.name}-{server['label']}-stats.json")
+    os.environ.update(PERF_WAIT_MIN=str(args.wait), PERF_WAIT_MAX=str(args.wait))
+    workers_before, backends_before = server["meter"].read()
+    log(f"{size}/{server['label']}: locust, {args.users} users without pauses, {args.run_time}")
+    try:
+        status, locust_cpu, seconds = locust_run(args, server["port"], setup_path, stats_path, base)
+    finally:
+        setup_path.unlink()
+    workers_after, backends_after = server["meter"].read()
+    stats = json.loads(stats_path.read_text())
+    total = stats["total"]
+    return {"stats": stats, "load": {
+        "users": args.users, "wait_s": args.wait, "run_time": args.run_time, "seconds": round(seconds, 1),
+        "locust_exit_status": status, "requests": total["requests"], "failures": total["failures"],
+        "requests_per_second": total["requests_per_second"], "p50_ms": total["p50_ms"], "p95_ms": total["p95_ms"],
+        "worker_cpu_ms_per_request": round(spent(workers_before, workers_after) / max(total["requests"], 1) * 1000, 1),
+        "db_cpu_ms_per_request": round(spent(backends_before, backends_after) / max(total["requests"], 1) * 1000, 1),
+        "locust_cpu_cores": round(locust_cpu / max(seconds, 1), 2)}}
+
+
+def measure(args, size: str, *, facts: dict, emails: list[str], picks: dict, password: str, out: Path, stamp: str) -> list[dict]:
+    """One result per checkout served: this one (A) and, with --compare, the
+    other (B), measured interleaved."""
+    domain = SIZES[size]["domain"]
+    codes = [("A", args.code)] + ([("B", args.compare)] if args.compare else [])
+    secret = secrets.token_urlsafe(50)  # both servers read the same sessions and tokens
+    servers = [serve(args, code, args.port + i, label, secret) for i, (label, code) in enumerate(codes)]
     base = out / f"web-{size}-{stamp}"
     try:
-        log(f"{size}: gunicorn on 127.0.0.1:{args.port} ({args.workers} workers); logging in {len(emails)} users (not measured)")
-        sessions = []
-        with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=60, trust_env=False,
-                          headers={"Host": domain, "X-Forwarded-Proto": "https"}) as client:
-            for email in emails:
-                sessions.append({**login(client, domain=domain, email=email, password=password),
-                                 "token": api_token(client, email, password)})
-        first = dict(sessions[0])
-        staff = Staff(args.port, domain, first, first.pop("token"))
-        meter = Meter(server.pid)
+        log(f"{size}: gunicorn ({args.workers} workers) for {', '.join(server['label'] + ' ' + server['code'] for server in servers)}; "
+            f"logging in {len(emails)} users (not measured)")
+        for server in servers:  # logged in on each: a session names the login backend, which the checkouts may not share
+            with httpx.Client(base_url=f"http://127.0.0.1:{server['port']}", timeout=60, trust_env=False,
+                              headers={"Host": domain, "X-Forwarded-Proto": "https"}) as client:
+                server["sessions"] = [{**login(client, domain=domain, email=email, password=password),
+                                       "token": api_token(client, email, password)} for email in emails]
+                # one more session, the CPU pass's own: the counter's cart lives in the session
+                server["staff"] = Staff(server["port"], domain, login(client, domain=domain, email=emails[0], password=password),
+                                        server["sessions"][0]["token"])
         log(f"{size}: warming up (each request type twice)")
-        cpu_pass(staff, meter, picks, rounds=2)
+        cpu_pass(servers, picks, rounds=2)
         log(f"{size}: CPU per request, every request type {args.rounds} times, one at a time")
-        alone = cpu_pass(staff, meter, picks, rounds=args.rounds)
-
-        setup_path = base.with_name(base.name + "-setup.json")
-        setup_path.touch(mode=0o600)
-        setup_path.write_text(json.dumps({"shop_host": domain, "sessions": sessions, "picks": picks, "nav": [], "api": True}))
-        stats_path = base.with_name(base.name + "-stats.json")
-        os.environ.update(PERF_WAIT_MIN=str(args.wait), PERF_WAIT_MAX=str(args.wait))
-        workers_before, backends_before = meter.read()
-        log(f"{size}: locust, {args.users} users without pauses, {args.run_time}")
-        status, locust_cpu, seconds = locust_run(args, args.port, setup_path, stats_path, base)
-        workers_after, backends_after = meter.read()
-        setup_path.unlink()
-        stats = json.loads(stats_path.read_text())
-        staff.client.close()
+        alone = cpu_pass(servers, picks, rounds=args.rounds)
+        loads: list[list[dict]] = [[] for _ in servers]
+        for n in range(args.load_runs):
+            for i in (range(len(servers)) if n % 2 == 0 else reversed(range(len(servers)))):
+                setup = {"shop_host": domain, "sessions": servers[i]["sessions"], "picks": picks, "nav": [], "api": True}
+                loads[i].append(load_run(args, size, servers[i], setup, base))
+        for server in servers:
+            server["staff"].client.close()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        for server in servers:
+            os.killpg(server["process"].pid, signal.SIGTERM)
+            server["process"].wait(30)
+    return [result(size, server, facts, alone[i], loads[i]) for i, server in enumerate(servers)]
 
-    loaded = {e["name"]: e for e in stats["endpoints"] if e["name"] != "Aggregated"}
+
+def result(size: str, server: dict, facts: dict, alone: dict, loads: list[dict]) -> dict:
+    best = max(loads, key=lambda run: run["load"]["requests_per_second"])  # the runs are listed too
+    loaded = {e["name"]: e for e in best["stats"]["endpoints"] if e["name"] != "Aggregated"}
     rows = []
     for name, cpu in alone.items():
         kind = kind_of(name)
@@ -193,36 +233,39 @@ def measure(args, size: str, *, shop, facts: dict, emails: list[str], picks: dic
                      "requests": under_load.get("requests", 0), "failures": under_load.get("failures", 0),
                      "p50_ms": under_load.get("p50_ms"), "p95_ms": under_load.get("p95_ms"), "p95_target_ms": p95_target,
                      "p95_met": None if p95_target is None or under_load.get("p95_ms") is None else under_load["p95_ms"] < p95_target})
-    total = stats["total"]
     return {
-        "size": size, "shop": facts,
-        "load": {"users": args.users, "wait_s": args.wait, "run_time": args.run_time, "seconds": round(seconds, 1),
-                 "locust_exit_status": status, "requests": total["requests"], "failures": total["failures"],
-                 "requests_per_second": total["requests_per_second"], "p50_ms": total["p50_ms"], "p95_ms": total["p95_ms"],
-                 "worker_cpu_ms_per_request": round(spent(workers_before, workers_after) / max(total["requests"], 1) * 1000, 1),
-                 "db_cpu_ms_per_request": round(spent(backends_before, backends_after) / max(total["requests"], 1) * 1000, 1),
-                 "locust_cpu_cores": round(locust_cpu / max(seconds, 1), 2)},
-        "requests": rows, "failures": stats["failures"][:20],
+        "size": size, "label": server["label"], "code": server["code"], "shop": facts,
+        "load": best["load"], "load_runs": [run["load"] for run in loads],
+        "requests": rows, "failures": best["stats"]["failures"][:20],
         "missed": [r["name"] for r in rows if r["cpu_met"] is False or r["p95_met"] is False],
         "errors": [r["name"] for r in rows if r["errors"] or r["failures"]],
     }
 
 
 def markdown(result: dict) -> str:
+    """Per shop size: the load runs, then per request type the workers' and
+    PostgreSQL's CPU (median) for each checkout measured (A, and B with --compare)."""
     lines = []
-    for run in result["runs"]:
-        load = run["load"]
-        lines += [f"**{run['size']}** shop ({run['shop']['items_in_shop']:,} items, {run['shop']['customers_in_shop']:,} customers, "
-                  f"{run['shop']['sales_in_shop']:,} sales): {load['requests_per_second']} requests/s at {load['users']} users "
-                  f"({load['requests']:,} requests, {load['failures']} failures, p95 {load['p95_ms']} ms; "
-                  f"worker CPU {load['worker_cpu_ms_per_request']} ms and PostgreSQL {load['db_cpu_ms_per_request']} ms a request)",
-                  "", "| request | worker CPU ms (median) | target | PostgreSQL CPU ms | alone p50 ms | p95 ms at load | target |",
-                  "|---|---|---|---|---|---|---|"]
-        for r in run["requests"]:
-            cpu_mark = "✓" if r["cpu_met"] else "✗"
+    for size in dict.fromkeys(run["size"] for run in result["runs"]):
+        runs = [run for run in result["runs"] if run["size"] == size]
+        shop = runs[0]["shop"]
+        lines += [f"**{size}** shop ({shop['items_in_shop']:,} items, {shop['customers_in_shop']:,} customers, "
+                  f"{shop['sales_in_shop']:,} sales)", ""]
+        for run in runs:
+            for load in run["load_runs"]:
+                lines.append(f"- {run['label']} ({run['code']}): {load['requests_per_second']} requests/s at {load['users']} users "
+                             f"({load['requests']:,} requests, {load['failures']} failures, p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms; "
+                             f"worker CPU {load['worker_cpu_ms_per_request']} ms and PostgreSQL {load['db_cpu_ms_per_request']} ms a request)")
+        labels = [run["label"] for run in runs]
+        lines += ["", "| request | " + " | ".join(f"worker CPU ms {label}" for label in labels) + " | target | "
+                  + " | ".join(f"PostgreSQL CPU ms {label}" for label in labels) + f" | p95 ms at load {labels[0]} | target |",
+                  "|---" * (3 + 2 * len(labels)) + "|"]
+        by_label = [{r["name"]: r for r in run["requests"]} for run in runs]
+        for name, r in by_label[0].items():
+            cpu = " | ".join(str(rows.get(name, {}).get("worker_cpu_ms", "")) for rows in by_label)
+            db = " | ".join(str(rows.get(name, {}).get("db_cpu_ms", "")) for rows in by_label)
             p95 = "" if r["p95_target_ms"] is None else f"{'✓' if r['p95_met'] else '✗'} < {r['p95_target_ms']}"
-            lines.append(f"| {r['name']} | {r['worker_cpu_ms']} | {cpu_mark} < {r['cpu_target_ms']:g} | {r['db_cpu_ms']} | "
-                         f"{r['alone_p50_ms']} | {r['p95_ms']} | {p95} |")
+            lines.append(f"| {name} | {cpu} | {'✓' if r['cpu_met'] else '✗'} < {r['cpu_target_ms']:g} | {db} | {r['p95_ms']} | {p95} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -237,7 +280,9 @@ def main() -> int:
     parser.add_argument("--run-time", default="120s")
     parser.add_argument("--port", type=int, default=8640)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--code", default=str(ROOT), help="the checkout gunicorn serves (an A/B against another commit)")
+    parser.add_argument("--code", default=str(ROOT), help="the checkout measured (A)")
+    parser.add_argument("--compare", default="", help="another checkout (B), measured interleaved with A")
+    parser.add_argument("--load-runs", type=int, default=1, help="Locust runs per checkout (A and B alternate)")
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "bench-results"))
     args = parser.parse_args()
@@ -251,11 +296,10 @@ def main() -> int:
     for size in args.sizes.split(","):
         password = secrets.token_urlsafe(16)
         started = time.monotonic()
-        shop, facts, emails, picks = prepare(size, users=args.users, password=password)
+        _shop, facts, emails, picks = prepare(size, users=args.users, password=password)
         log(f"{size}: the shop is ready in {time.monotonic() - started:.0f} s ({facts['sales_in_shop']:,} sales)")
         if not args.prepare_only:
-            result["runs"].append(measure(args, size, shop=shop, facts=facts, emails=emails, picks=picks,
-                                          password=password, out=out, stamp=stamp))
+            result["runs"] += measure(args, size, facts=facts, emails=emails, picks=picks, password=password, out=out, stamp=stamp)
     if args.prepare_only:
         return 0
     text = json.dumps(result, indent=2)
@@ -263,7 +307,7 @@ def main() -> int:
     (out / f"web-{stamp}.json").write_text(text)
     print(markdown(result))
     log(f"written to {out / 'web.json'}")
-    missed = [name for run in result["runs"] for name in run["missed"] + run["errors"]]
+    missed = [name for run in result["runs"] if run["label"] == "A" for name in run["missed"] + run["errors"]]
     return 1 if missed else 0
 
 
