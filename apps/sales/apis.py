@@ -288,7 +288,9 @@ class SaleListCreateApi(ApiView):
         with timezone.override(shop_timezone(request.tenant)):
             sales = selectors.sale_list(filters=wanted)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(sales.prefetch_related(None), request, view=self)  # a summary shows no lines or payments
+        # a summary names the branch, the cashier and the customer; no lines or payments
+        rows = sales.prefetch_related(None).select_related(None).select_related("branch", "cashier", "customer")
+        page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(SaleSummarySerializer(page, many=True).data)
 
     @extend_schema(tags=["sales"], request=InputSerializer, responses={201: SaleSerializer, **ERROR_RESPONSES})

@@ -46,7 +46,9 @@ def sale_list_page(request):
         messages.error(request, error_text(exc))
         sales = sale_list()
     # the list shows no lines or payments; a million sales are counted no further than a cap
-    page = CappedPaginator(sales.prefetch_related(None), SALES_PER_PAGE).get_page(request.GET.get("page"))
+    # a row names its branch (the invoice label) and customer, nothing more
+    rows = sales.prefetch_related(None).select_related(None).select_related("branch", "customer")
+    page = CappedPaginator(rows, SALES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "sales/sale_list.html", {
         "page": page, "filters": filters, "branches": list(branch_list()), "statuses": choices("sale_status"),
     })
