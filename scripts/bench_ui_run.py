@@ -7,7 +7,6 @@ time for CPU per request type. Writes bench-results/ui.json.
 """
 import json
 import os
-import random
 import re
 import signal
 import subprocess
@@ -168,40 +167,13 @@ class Browser:
 
 
 def cpu_plan(picks: dict, extra_paths: list[str]):
-    """One round of every request type, named as the locustfile names them:
-    (name, method, url or a function of the last answer, form data, htmx)."""
-    item = random.choice(picks["items"])
-    customer = random.choice(picks["customers"])
-    sale = random.choice(picks["sales"])
-    words = item["name"].split()
-    name = random.choice(("daily", "products", "categories", "customers", "valuation", "low-stock"))
-    pages = [
-        ("page / (dashboard)", "/"), ("page /sales/", "/sales/"), ("page /sales/?page=N", f"/sales/?page={random.randint(2, 400)}"),
-        ("page /sales/?filters", f"/sales/?status=completed&branch_id={random.choice(picks['branches'])}"),
-        ("page /sales/?search", f"/sales/?search=0{customer['phone'][3:]}"),
-        ("page /sales/[id]/ (invoice)", f"/sales/{sale['id']}/"), ("pdf /sales/[id]/pdf/", f"/sales/{sale['id']}/pdf/"),
-        ("page /inventory/", "/inventory/"), ("page /inventory/?q", f"/inventory/?q={words[-1]}"),
-        ("page /inventory/?filters", f"/inventory/?status=in_stock&fineness=750&page={random.randint(1, 20)}"),
-        ("page /inventory/[id]/", f"/inventory/{item['id']}/"), ("page /customers/", "/customers/"),
-        ("page /customers/?q", f"/customers/?q={customer['name'].split()[-1]}"),
-        ("page /customers/[id]/", f"/customers/{customer['id']}/"), ("page /reports/", "/reports/"),
-        (f"page /reports/{name}/", f"/reports/{name}/"), ("page /review/", "/review/"), ("page /terminals/", "/terminals/"),
-        ("page /gold-rate/", "/gold-rate/"), ("page /settings/", "/settings/"),
-    ] + [(f"page {path}", path) for path in extra_paths]
-    plan = [(n, "GET", url, None, False) for n, url in pages]
-    plan += [
-        ("htmx POST /pos/clear/", "POST", "/pos/clear/", {}, True),
-        ("page /pos/ (counter)", "GET", "/pos/", None, False),
-        ("htmx POST /pos/scan/ (search)", "POST", "/pos/scan/", {"code": f"{words[-2]} {words[-1][:2]}"}, True),
-        ("htmx POST /pos/add/", "POST", "/pos/add/", {"item_id": item["id"]}, True),
-        ("htmx POST /pos/lines/[i]/ (remove)", "POST", "/pos/lines/0/", {"action": "remove"}, True),
-        ("htmx POST /pos/scan/ (SKU)", "POST", "/pos/scan/", {"code": item["sku"]}, True),
-        ("htmx GET /pos/customer/search/", "GET", f"/pos/customer/search/?q=0{customer['phone'][3:]}", None, True),
-        ("htmx POST /pos/customer/", "POST", "/pos/customer/", {"customer_id": customer["id"]}, True),
-        ("htmx POST /pos/payments/", "POST", "/pos/payments/", "amount", True),
-        ("htmx POST /pos/checkout/", "POST", "/pos/checkout/", {}, True),
-    ]
-    return plan
+    """One round of every request type, named as the locustfile names them
+    (scripts/bench_web_plan.py: the pages and a sale at the counter):
+    (name, method, url, form data or "amount", htmx)."""
+    from bench_web_plan import counter, pages
+
+    return [(name, method, url, "amount" if callable(data) else data, name.startswith("htmx"))
+            for name, method, url, data in pages(picks, extra_paths) + counter(picks)]
 
 
 def cpu_pass(browser: Browser, meter: Meter, picks: dict, extra_paths: list[str], rounds: int) -> dict:

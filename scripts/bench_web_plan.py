@@ -50,12 +50,12 @@ def pages(picks: dict, extra_paths: list[str]) -> list[tuple]:
     words = item["name"].split()
     report = random.choice(REPORTS)
     found = [
-        ("page / (dashboard)", "/"), ("page /sales/", "/sales/"), ("page /sales/?page=N", f"/sales/?page={random.randint(2, picks.get('sale_pages', 2))}"),
+        ("page / (dashboard)", "/"), ("page /sales/", "/sales/"), ("page /sales/?page=N", f"/sales/?page={random.randint(2, picks.get('sale_pages', 400))}"),
         ("page /sales/?filters", f"/sales/?status=completed&branch_id={random.choice(picks['branches'])}"),
         ("page /sales/?search", f"/sales/?search=0{customer['phone'][3:]}"),
         ("page /sales/[id]/ (invoice)", f"/sales/{sale['id']}/"), ("pdf /sales/[id]/pdf/", f"/sales/{sale['id']}/pdf/"),
         ("page /inventory/", "/inventory/"), ("page /inventory/?q", f"/inventory/?q={words[-1]}"),
-        ("page /inventory/?filters", f"/inventory/?status=in_stock&fineness=750&page={random.randint(1, picks.get('item_pages', 2))}"),
+        ("page /inventory/?filters", f"/inventory/?status=in_stock&fineness=750&page={random.randint(1, picks.get('item_pages', 20))}"),
         ("page /inventory/[id]/", f"/inventory/{item['id']}/"), ("page /customers/", "/customers/"),
         ("page /customers/?q", f"/customers/?q={customer['name'].split()[-1]}"),
         ("page /customers/[id]/", f"/customers/{customer['id']}/"), ("page /reports/", "/reports/"),
