@@ -14,6 +14,7 @@ from apps.accounts.models import Role
 from apps.accounts.services import user_create
 from apps.branches.models import Branch
 from apps.branches.services import terminal_create
+from apps.customers.models import Customer
 from apps.customers.services import customer_create
 from apps.inventory.models import Category, Item
 from apps.inventory.services import gold_rate_set, item_create, stock_adjust
@@ -34,16 +35,17 @@ MAX_QUERIES = 30
 
 def _rows(world, upto: int) -> None:
     """Tops the shop's page rows up to `upto` of each kind: items (each sold
-    once, to a customer of its own), movements on the chain's page, rates on
+    to a customer of its own and to the world's regular customer), movements on the chain's page, rates on
     the board, review items, terminals and staff."""
     branch, category = Branch.objects.get(pk=world.branch_id), Category.objects.get(pk=world.category_id)
     owner, cashier = staff("a", "owner"), staff("a", "cashier")
-    chain = Item.objects.get(pk=world.chain_id)
+    chain, regular = Item.objects.get(pk=world.chain_id), Customer.objects.get(pk=world.customer_id)
     for n in range(Item.objects.filter(sku__startswith="P-").count(), upto):
         item = item_create(**CHAIN, sku=f"P-{n:03d}", category=category, branch=branch, actor=owner, quantity=3)
         customer = customer_create(full_name=f"Page customer {n:03d}", phone=f"0936{n:07d}")
-        sale_create(actor=cashier, branch=branch, customer=customer, lines=[LineInput(item_id=item.pk)],
-                    payments=[PaymentInput(method="card", amount=Decimal(600000)), PaymentInput(method="cash", amount=Decimal(500000))])
+        for buyer in (customer, regular):  # the regular's page lists a purchase more each time
+            sale_create(actor=cashier, branch=branch, customer=buyer, lines=[LineInput(item_id=item.pk)],
+                        payments=[PaymentInput(method="card", amount=Decimal(600000)), PaymentInput(method="cash", amount=Decimal(500000))])
         stock_adjust(actor=owner, item=Item.objects.get(pk=chain.pk), new_quantity=20 + n, note="Counted")  # a movement on its page
         gold_rate_set(actor=owner, base_rate=Decimal(8_000_000 + n))
         review_open(kind=ReviewItem.Kind.STOCK_DRIFT, item=item, details={"quantity": 3, "ledger": 2})
