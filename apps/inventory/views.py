@@ -24,7 +24,7 @@ from apps.ui.barcode import code128_svg
 from apps.ui.amounts import MoneyField, shop_currency
 from apps.ui.charts import line_chart
 from apps.ui.formatting import from_display_unit, money_input
-from apps.ui.forms import AmountField, WholeField, form_error
+from apps.ui.forms import AmountField, RowChoiceField, WholeField, form_error
 from apps.ui.labels import choices
 from apps.ui.permissions import forbidden, permission_required
 
@@ -59,9 +59,9 @@ def _filtered_items(params):
 class ItemFilterForm(forms.Form):
     q = forms.CharField(required=False, label=_("Search"),
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("SKU, barcode or name"), "autofocus": True}))
-    category = forms.ModelChoiceField(Category.objects.all(), required=False, label=_("Category"), empty_label=_("All"))
+    category = RowChoiceField(Category.objects.all(), required=False, label=_("Category"), empty_label=_("All"))
     fineness = forms.TypedChoiceField(required=False, label=_("Fineness"), coerce=int, empty_value=None)
-    branch = forms.ModelChoiceField(Branch.objects.all(), required=False, label=_("Branch"), empty_label=_("All"))
+    branch = RowChoiceField(Branch.objects.all(), required=False, label=_("Branch"), empty_label=_("All"))
     status = forms.ChoiceField(required=False, label=_("Status"))
 
     def __init__(self, *args, **kwargs):
@@ -101,9 +101,9 @@ class ItemForm(forms.Form):
     sku = forms.CharField(max_length=64, label=_("SKU"))
     barcode = forms.CharField(max_length=64, required=False, label=_("Barcode"))
     name = forms.CharField(max_length=200, label=_("Name"))
-    category = forms.ModelChoiceField(Category.objects.all(), required=False, label=_("Category"))
+    category = RowChoiceField(Category.objects.all(), required=False, label=_("Category"))
     new_category = forms.CharField(max_length=120, required=False, label=_("or a new category"))
-    branch = forms.ModelChoiceField(Branch.objects.filter(is_active=True), label=_("Branch"))
+    branch = RowChoiceField(Branch.objects.filter(is_active=True), label=_("Branch"))
     fineness = WholeField(min_value=1, max_value=1000, label=_("Fineness (‰)"), initial=750)
     gross_weight = AmountField(places=3, whole_digits=7, label=_("Gross weight (g)"))
     stone_weight = AmountField(places=3, whole_digits=7, label=_("Stone weight (g)"), required=False)

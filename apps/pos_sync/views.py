@@ -13,6 +13,7 @@ from apps.core.errors import ApplicationError
 from apps.pos_sync.enrolment_card import enrolment_payload, shop_server_address
 from apps.pos_sync.selectors import terminal_list
 from apps.pos_sync.services import device_revoke, enrollment_code_issue
+from apps.ui.forms import RowChoiceField
 from apps.ui.labels import error_text
 from apps.ui.permissions import permission_required
 from apps.ui.qr import qr_svg
@@ -21,7 +22,7 @@ MANAGE = "accounts.manage_terminals"
 
 
 class TerminalForm(forms.Form):
-    branch = forms.ModelChoiceField(Branch.objects.filter(is_active=True), label=gettext_lazy("Branch"))
+    branch = RowChoiceField(Branch.objects.filter(is_active=True), label=gettext_lazy("Branch"))
     name = forms.CharField(max_length=120, label=gettext_lazy("Name"))
 
 

@@ -54,6 +54,9 @@ def _rows(world, upto: int) -> None:
 
 
 def _counts(client, world) -> dict[str, int]:
+    """Queries per page; none of them a server-side cursor (a DECLARE, then
+    a FETCH and a CLOSE: what Django's iterator() costs for a select's few
+    choices, apps.ui.forms.RowChoiceField)."""
     found = {}
     for page in PAGES:
         url = page.format(item=world.chain_id, customer=world.customer_id)
@@ -62,6 +65,7 @@ def _counts(client, world) -> dict[str, int]:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         found[url] = len(queries)
+        assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DECLARE")], url
     return found
 
 
@@ -75,3 +79,16 @@ def test_every_list_page_costs_the_same_queries_for_5_or_50_rows(world, shop_a):
     large = _counts(client, world)
     assert {url: (small[url], large[url]) for url in small if small[url] != large[url]} == {}
     assert max(large.values()) <= MAX_QUERIES, large
+
+
+def test_a_new_category_or_branch_is_offered_at_once(world, shop_a):
+    from apps.branches.services import branch_create
+    from apps.inventory.services import category_create
+
+    client = logged_in(staff("a", "owner"))
+    connection.set_tenant(shop_a)
+    category_create(name="Anklets, new")
+    branch_create(name="Harbour, new")
+    page = client.get("/inventory/").content.decode()
+    assert "Anklets, new" in page and "Harbour, new" in page
+    assert "Anklets, new" in client.get("/inventory/new/").content.decode()
