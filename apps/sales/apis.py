@@ -286,11 +286,9 @@ class SaleListCreateApi(ApiView):
         wanted = {("branch_id" if k == "branch" else f"{k}_id" if k in {"cashier", "customer", "terminal"} else k): v
                   for k, v in filters.validated_data.items()}
         with timezone.override(shop_timezone(request.tenant)):
-            sales = selectors.sale_list(filters=wanted)
+            sales = selectors.sale_summaries(filters=wanted)
         paginator = self.pagination_class()
-        # a summary names the branch, the cashier and the customer; no lines or payments
-        rows = sales.prefetch_related(None).select_related(None).select_related("branch", "cashier", "customer")
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = paginator.paginate_queryset(sales, request, view=self)
         return paginator.get_paginated_response(SaleSummarySerializer(page, many=True).data)
 
     @extend_schema(tags=["sales"], request=InputSerializer, responses={201: SaleSerializer, **ERROR_RESPONSES})

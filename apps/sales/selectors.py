@@ -119,6 +119,12 @@ def sale_list(*, filters: dict | None = None) -> QuerySet[Sale]:
     return sales.order_by("-occurred_at", "-invoice_number")
 
 
+def sale_summaries(*, filters: dict | None = None) -> QuerySet[Sale]:
+    """`sale_list` as a list shows it: each sale with its branch (the
+    invoice label), cashier and customer, not its lines or payments."""
+    return sale_list(filters=filters).prefetch_related(None).select_related(None).select_related("branch", "cashier", "customer")
+
+
 def sale_get(*, sale_id) -> Sale:
     try:
         returns = Return.objects.select_related("branch", "exchange_sale__branch").order_by("number")

@@ -12,7 +12,7 @@ from apps.core.errors import ApplicationError
 from apps.sales.invoice import invoice_content, invoice_pdf
 from apps.sales.models import SaleStatus
 from apps.sales.reversals import REASON_MAX_LENGTH, sale_void
-from apps.sales.selectors import sale_get, sale_list
+from apps.sales.selectors import sale_get, sale_summaries
 from apps.ui import formatting
 from apps.ui.dates import DateInputError, parse_local_date
 from apps.ui.labels import ERRORS, choices, error_text
@@ -41,14 +41,12 @@ def sale_list_page(request):
             messages.error(request, str(exc))
             wanted[key] = None
     try:
-        sales = sale_list(filters=wanted)
+        sales = sale_summaries(filters=wanted)
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
-        sales = sale_list()
-    # the list shows no lines or payments; a million sales are counted no further than a cap
-    # a row names its branch (the invoice label) and customer, nothing more
-    rows = sales.prefetch_related(None).select_related(None).select_related("branch", "customer")
-    page = CappedPaginator(rows, SALES_PER_PAGE).get_page(request.GET.get("page"))
+        sales = sale_summaries()
+    # a million sales are counted no further than a cap
+    page = CappedPaginator(sales, SALES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "sales/sale_list.html", {
         "page": page, "filters": filters, "branches": list(branch_list()), "statuses": choices("sale_status"),
     })
