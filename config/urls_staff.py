@@ -9,6 +9,7 @@ from apps.accounts import staff_views as staff
 from apps.accounts import views as accounts
 from apps.customers import views as customers
 from apps.inventory import views as inventory
+from apps.pos_sync import terminal_app
 from apps.pos_sync import views as pos_sync
 from apps.reports import views as reports
 from apps.review import views as review
@@ -57,6 +58,10 @@ urlpatterns = [
     path("customers/<uuid:customer_id>/merge/", customer_merge.customer_merge_page, name="customer-merge"),
     # the counter
     path("pos/", counter.pos, name="pos"),
+    # the counter as an offline-first POS terminal (the browser is an enrolled device)
+    path("pos/terminal/", terminal_app.terminal_app, name="terminal"),
+    path("pos/terminal/sw.js", terminal_app.terminal_sw, name="terminal-sw"),
+    path("pos/terminal/manifest.webmanifest", terminal_app.terminal_manifest, name="terminal-manifest"),
     path("pos/scan/", counter.pos_scan, name="pos-scan"),
     path("pos/add/", counter.pos_add, name="pos-add"),
     path("pos/lines/<int:index>/", counter.pos_line, name="pos-line"),

@@ -16,3 +16,8 @@ vazir=node_modules/vazirmatn/fonts
 cp "$vazir/webfonts/Vazirmatn[wght].woff2" "$VENDOR/vazirmatn/Vazirmatn-Variable.woff2"
 cp "$vazir/ttf/Vazirmatn-Regular.ttf" "$vazir/ttf/Vazirmatn-Bold.ttf" "$VENDOR/vazirmatn/"
 cp node_modules/vazirmatn/OFL.txt "$VENDOR/vazirmatn/"
+# The browser terminal (static/ui/terminal/): decimal arithmetic, IndexedDB,
+# and its service worker, built with Workbox from the files above.
+cp node_modules/decimal.js/decimal.mjs "$VENDOR/decimal.mjs"
+cp node_modules/idb/build/index.js "$VENDOR/idb.js"
+node scripts/terminal_sw.mjs

@@ -100,6 +100,7 @@ PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", "localhost,127.0.0.1")
 MIDDLEWARE = [
     "apps.core.observability.ObservabilityMiddleware",  # first: /metrics, request id, latency of everything below
     "apps.core.input_guard.InputGuardMiddleware",  # refuses bodies too large, NUL in path, query, headers, forms
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/ from gunicorn itself, before any shop lookup or database access
     "apps.tenancy.middleware.ShopMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
     "apps.core.csp.ContentSecurityPolicyMiddleware",  # CONTENT_SECURITY_POLICY on every HTML page
@@ -146,6 +147,10 @@ STATIC_URL = "/static/"
 # static/vendor/ is filled from npm by scripts/frontend.sh (git-ignored).
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# gunicorn serves /static/ itself (WhiteNoise): from STATIC_ROOT, collected in
+# the image; or straight from STATICFILES_DIRS and the apps (no collectstatic)
+# with STATIC_FROM_FINDERS, as the test suite's servers do.
+WHITENOISE_USE_FINDERS = env_bool("STATIC_FROM_FINDERS", DEBUG)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 

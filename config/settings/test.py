@@ -14,6 +14,7 @@ _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _SUFFIX = f"-{_WORKER}" if _WORKER else ""
 
 DEBUG = False
+WHITENOISE_USE_FINDERS = True  # the suite's gunicorn serves /static/ without collectstatic
 SECRET_KEY = env("SECRET_KEY", "test-insecure-key-only-for-the-test-suite-0123456789abcdef")
 # A namespace of its own; parallel suites on one Redis set their own.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", "zargar-test" + _SUFFIX)

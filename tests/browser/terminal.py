@@ -1,0 +1,142 @@
+"""What the browser-terminal tests share: a shop of their own served by a
+real gunicorn (static files included, WhiteNoise), Debian's Chromium with
+persistent profiles, and the steps a cashier takes on /pos/terminal/."""
+import socket
+import uuid
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import PASSWORD, child_env, drop_shops_committed, in_shop, run_committed
+from tests.helpers import gunicorn_serving, shop_of_its_own
+from tests.vectors import PLAIN_RING
+
+CASHIER = "cashier@terminal.test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class TerminalShop:
+    """A committed shop: 5 rings of 100 pieces (RING-0..4), one unique
+    bangle (ONE-OFF), a gold rate, a customer and a cashier."""
+
+    def __init__(self):
+        self.key = f"term-{uuid.uuid4().hex[:8]}"
+        self.domain = f"{self.key}.localhost"
+        self.tenant = run_committed(self._create)
+
+    def _create(self):
+        from apps.accounts.services import user_create
+        from apps.customers.services import customer_create
+        from apps.inventory.services import gold_rate_set, item_create
+
+        tenant, owner, branch, category = shop_of_its_own(self.key, f"Terminal {self.key}")
+        tenant.vat_percent, tenant.profit_percent = Decimal("10"), Decimal("7")
+        tenant.save()
+        common = dict(PLAIN_RING, actor=owner, category=category, branch=branch, stone_value=Decimal("0"))
+        for n in range(5):
+            item_create(**common, sku=f"RING-{n}", name=f"Ring {n}", quantity=100, barcode=f"880000{n}")
+        item_create(**common, sku="ONE-OFF", name="Unique bangle", quantity=1, is_unique_piece=True)
+        gold_rate_set(actor=owner, base_rate=Decimal("8000000"), base_fineness=750)
+        customer_create(full_name="Sara Karimi", phone="09121112222")
+        user_create(email=CASHIER, password=PASSWORD, role="cashier", full_name="Cyrus Cashier")
+        return tenant
+
+    def code(self, name: str) -> str:
+        """A fresh enrolment code for terminal `name` (created on first use)."""
+        from apps.branches.models import Branch, Terminal
+        from apps.branches.services import terminal_create
+        from apps.pos_sync.services import enrollment_code_issue
+
+        def issue():
+            terminal = Terminal.objects.filter(name=name).first() or terminal_create(branch=Branch.objects.get(name="Main"), name=name)
+            return enrollment_code_issue(terminal=terminal).code
+
+        return in_shop(self.tenant, issue)
+
+    def query(self, fn):
+        return in_shop(self.tenant, fn)
+
+    def drop(self):
+        drop_shops_committed(schema_name=self.tenant.schema_name)
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup):
+    with gunicorn_serving("--workers", "2", "--threads", "4", port=free_port(), env=child_env()) as url:
+        yield url
+
+
+@pytest.fixture
+def shop(server, django_db_blocker):
+    with django_db_blocker.unblock():
+        made = TerminalShop()
+        made.url = f"http://{made.domain}:{server.rsplit(':', 1)[1]}"
+        yield made
+        made.drop()
+
+
+@pytest.fixture(scope="module")
+def playwright_driver():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as driver:
+        yield driver
+
+
+def open_profile(driver, profile_dir, base_url: str, **options):
+    """A Chromium with a profile on disk: what it stores survives closing it."""
+    context = driver.chromium.launch_persistent_context(
+        str(profile_dir), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, base_url=base_url,
+        viewport={"width": 1366, "height": 900}, accept_downloads=True, **options)
+    context.set_default_timeout(20_000)
+    context.on("weberror", lambda e: print("WEBERROR", e.error))
+    return context
+
+
+def enrol(page, code: str, name: str = "Browser counter"):
+    page.goto("/pos/terminal/")
+    page.fill("#enrol-form [name=code]", code)
+    page.fill("#enrol-form [name=name]", name)
+    page.click("#enrol-form button")
+    expect(page.locator("#signin")).to_be_visible()
+
+
+def sign_in(page, email: str = CASHIER, password: str = PASSWORD):
+    page.fill("#signin-form [name=email]", email)
+    page.fill("#signin-form [name=password]", password)
+    page.click("#signin-form button")
+    expect(page.locator("#counter")).to_be_visible()
+
+
+def synced(page, items: int | None = None):
+    """Waits for "All synced": every journal entry acknowledged, the catalogue pulled."""
+    expect(page.locator("#status-line")).to_have_attribute("data-state", "synced", timeout=30_000)
+    if items is not None:
+        expect(page.locator("#device-facts")).to_have_attribute("data-items", str(items))
+
+
+def scan(page, code: str):
+    page.fill("#scan-code", code)
+    page.press("#scan-code", "Enter")
+
+
+def sell(page, code: str) -> str:
+    """Scans one piece and checks out; returns the receipt number shown."""
+    before = page.locator("#receipt-number").text_content() or ""
+    scan(page, code)
+    expect(page.locator("#checkout-button")).to_be_enabled()
+    page.click("#checkout-button")
+    expect(page.locator("#receipt-number")).not_to_have_text(before)
+    return page.locator("#receipt-number").text_content()
+
+
+def pending(page) -> int:
+    return int(page.locator("#status-pending").get_attribute("data-count") or 0)
