@@ -240,6 +240,7 @@ async function checkout() {
     state.cart = newCart();
     cartShow();
     receiptShow(entry);
+    await statusShow();  // never "All synced" with this sale waiting
     journalShow();
     syncSoon(0);
   } catch (error) {
@@ -397,6 +398,8 @@ $("import-file").addEventListener("change", async (event) => {
   try {
     const count = await state.store.importUnsent(JSON.parse(await file.text()));
     $("device-message").textContent = say("imported", { count: number(count) });
+    $("device-message").dataset.count = count;
+    await statusShow();
     journalShow();
     syncSoon(0);
   } catch {

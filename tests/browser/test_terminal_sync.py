@@ -1,0 +1,141 @@
+"""The browser terminal against the complaints about offline POS (issue 15):
+two tabs, repeated checkouts, one piece sold by two browsers, a revoked
+browser. Debian's Chromium against a real gunicorn; every count is read
+back from the server's database."""
+import json
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import needs_chromium, shot
+from tests.browser.terminal import enrol, open_profile, pending, scan, sell, shop, server, playwright_driver, sign_in, synced  # noqa: F401
+
+pytestmark = [needs_chromium]
+
+
+def _sales(shop):
+    from apps.sales.models import Sale
+
+    return shop.query(lambda: list(Sale.objects.filter(source="offline").values("invoice_number", "receipt_number", "client_sale_id", "device_id")))
+
+
+def _operations(shop):
+    from apps.pos_sync.models import Operation
+
+    return shop.query(lambda: list(Operation.objects.order_by("device_id", "seq").values_list("device_id", "seq", "type")))
+
+
+def _terminal_ready(driver, shop, tmp_path, name: str):
+    context = open_profile(driver, tmp_path / name, shop.url)
+    page = context.pages[0] if context.pages else context.new_page()
+    enrol(page, shop.code(name), name=name)
+    sign_in(page)
+    synced(page, items=6)
+    return context, page
+
+
+def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(playwright_driver, shop, tmp_path):
+    context, first = _terminal_ready(playwright_driver, shop, tmp_path, "Counter tabs")
+    second = context.new_page()
+    second.goto("/pos/terminal/")
+    sign_in(second)
+    context.set_offline(True)
+    for n in range(10):
+        # Both checkouts in flight at once: the second click is sent before the first sale is journalled.
+        for page in (first, second):
+            scan(page, f"RING-{n % 5}")
+            expect(page.locator("#checkout-button")).to_be_enabled()
+        first.click("#checkout-button", no_wait_after=True)
+        second.click("#checkout-button", no_wait_after=True)
+        for page in (first, second):
+            expect(page.locator("#cart-empty")).to_be_visible()
+    expect(first.locator("#status-pending")).to_have_attribute("data-count", "20")
+    context.set_offline(False)
+    synced(first)
+    synced(second)
+    sales = _sales(shop)
+    assert len(sales) == 20
+    assert len({s["invoice_number"] for s in sales}) == 20
+    operations = _operations(shop)
+    assert [seq for _, seq, _ in operations] == list(range(1, 21))
+    assert sorted(s["receipt_number"] for s in sales) == [f"{sales[0]['receipt_number'][:-7]}-{n:06d}" for n in range(1, 21)]
+    context.close()
+
+
+def test_a_double_click_enter_held_down_and_f9_twice_each_make_one_sale(playwright_driver, shop, tmp_path):
+    context, page = _terminal_ready(playwright_driver, shop, tmp_path, "Counter keys")
+    context.set_offline(True)
+    scan(page, "RING-1")
+    page.dblclick("#checkout-button")
+    expect(page.locator("#status-pending")).to_have_attribute("data-count", "1")
+    scan(page, "RING-2")
+    page.focus("#checkout-button")
+    for _ in range(6):  # a held key repeats its keydown
+        page.keyboard.down("Enter")
+    page.keyboard.up("Enter")
+    scan(page, "RING-3")
+    page.keyboard.press("F9")
+    page.keyboard.press("F9")
+    expect(page.locator("#status-pending")).to_have_attribute("data-count", "3")
+    page.wait_for_timeout(500)  # any late second sale would be journalled by now
+    assert page.locator("#status-pending").get_attribute("data-count") == "3"
+    context.set_offline(False)
+    synced(page)
+    assert len(_sales(shop)) == 3
+    context.close()
+
+
+def test_one_unique_piece_sold_by_two_browsers_offline_is_two_sales_and_one_oversold_review(playwright_driver, shop, tmp_path):
+    from apps.review.models import ReviewItem
+
+    a_context, a = _terminal_ready(playwright_driver, shop, tmp_path, "Counter A")
+    b_context, b = _terminal_ready(playwright_driver, shop, tmp_path, "Counter B")
+    a_context.set_offline(True)
+    b_context.set_offline(True)
+    sell(a, "ONE-OFF")
+    sell(b, "ONE-OFF")
+    a_context.set_offline(False)
+    synced(a)
+    b_context.set_offline(False)
+    expect(b.locator("#status-conflicts")).to_have_attribute("data-count", "1", timeout=30_000)
+    expect(b.locator("#journal tbody tr.flagged")).to_have_count(1)
+    shot(b, "terminal-oversold-conflict")
+    sales = _sales(shop)
+    assert len(sales) == 2
+    reviews = shop.query(lambda: list(ReviewItem.objects.filter(kind="oversold").values_list("kind", flat=True)))
+    assert reviews == ["oversold"]
+    a_context.close()
+    b_context.close()
+
+
+def test_a_revoked_browser_stops_keeps_its_unsent_sales_and_a_manager_imports_them_once(playwright_driver, shop, tmp_path):
+    from apps.branches.models import Terminal
+    from apps.pos_sync.services import device_revoke
+
+    context, page = _terminal_ready(playwright_driver, shop, tmp_path, "Counter revoked")
+    context.set_offline(True)
+    receipts = [sell(page, "RING-4"), sell(page, "RING-4")]
+    shop.query(lambda: device_revoke(terminal=Terminal.objects.get(name="Counter revoked")))
+    context.set_offline(False)
+    expect(page.locator("#warnings [data-key=revoked]")).to_be_visible(timeout=30_000)
+    expect(page.locator("#counter")).to_be_hidden()
+    assert _sales(shop) == []
+    with page.expect_download() as download:
+        page.click("#export-button")
+    exported = json.loads(open(download.value.path()).read())
+    assert [op["receipt_number"] for op in exported["operations"]] == receipts
+    shot(page, "terminal-revoked")
+
+    # The same browser, enrolled again with a fresh code, imports the file: each sale once, imported twice or not.
+    enrol(page, shop.code("Counter revoked"), name="Counter revoked")
+    sign_in(page)
+    path = tmp_path / "journal.json"
+    path.write_text(json.dumps(exported))
+    page.set_input_files("#import-file", str(path))
+    expect(page.locator("#device-message")).to_have_attribute("data-count", "2")
+    page.set_input_files("#import-file", str(path))
+    expect(page.locator("#device-message")).to_have_attribute("data-count", "0")
+    synced(page)
+    sales = _sales(shop)
+    assert sorted(s["receipt_number"] for s in sales) == sorted(receipts)
+    assert {str(s["client_sale_id"]) for s in sales} == {op["client_sale_id"] for op in exported["operations"]}
+    context.close()
