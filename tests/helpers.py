@@ -153,28 +153,32 @@ def shop_of_its_own(key: str, name: str):
     return tenant, User.objects.get(email=f"owner@{key}.test"), Branch.objects.get(name="Main"), category_create(name="Rings")
 
 
-@contextmanager
-def gunicorn_serving(*options: str, port: int, env: dict):
-    """A real gunicorn serving the project on 127.0.0.1:`port` (with these
-    command-line `options`) until the block ends; yields its URL once
-    /healthz answers."""
+def gunicorn_start(*options: str, port: int, env: dict) -> subprocess.Popen:
+    """Starts a real gunicorn serving the project on 127.0.0.1:`port` (in a
+    process group of its own) and returns once /healthz answers."""
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), *options, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--no-control-socket", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
-            if httpx.get(f"{url}/healthz", headers={"Host": "localhost"}, timeout=1).status_code == 200:
-                break
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "localhost"}, timeout=1).status_code == 200:
+                return process
         except httpx.HTTPError:
             threading.Event().wait(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("gunicorn did not start")
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+@contextmanager
+def gunicorn_serving(*options: str, port: int, env: dict):
+    """A real gunicorn serving the project on 127.0.0.1:`port` (with these
+    command-line `options`) until the block ends; yields its URL once
+    /healthz answers."""
+    process = gunicorn_start(*options, port=port, env=env)
     try:
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)

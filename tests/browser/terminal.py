@@ -82,6 +82,13 @@ def shop(server, django_db_blocker):
         made.drop()
 
 
+@pytest.fixture
+def db_open(django_db_setup, django_db_blocker):
+    """The database open to this test's own threads, with no test transaction: what the servers commit is seen."""
+    with django_db_blocker.unblock():
+        yield
+
+
 @pytest.fixture(scope="module")
 def playwright_driver():
     from playwright.sync_api import sync_playwright

@@ -288,6 +288,8 @@ async function journalShow() {
   for (const entry of entries) {
     const row = body.insertRow();
     row.dataset.seq = entry.seq;
+    row.dataset.state = entry.state;
+    row.dataset.receipt = entry.receipt_number;
     row.className = entry.state === "rejected" || (entry.conflicts || []).length ? "flagged" : "";
     cell(row, entry.receipt_number).dir = "ltr";
     cell(row, entry.invoice_number || T.invoice_pending).dir = "ltr";
