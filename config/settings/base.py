@@ -5,6 +5,7 @@ Everything that differs between machines comes from an environment variable
 with a default that is safe on a developer's laptop. The environment modules
 (local, test, production) only change what must differ.
 """
+import warnings
 from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
@@ -151,6 +152,8 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # the image; or straight from STATICFILES_DIRS and the apps (no collectstatic)
 # with STATIC_FROM_FINDERS, as the test suite's servers do.
 WHITENOISE_USE_FINDERS = env_bool("STATIC_FROM_FINDERS", DEBUG)
+if WHITENOISE_USE_FINDERS:  # no collected STATIC_ROOT is needed then: not worth a warning at every start
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 

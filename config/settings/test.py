@@ -1,5 +1,6 @@
 """The test suite: real PostgreSQL and Redis, a cache namespace of its own."""
 import os
+import warnings
 
 from .base import *  # noqa: F401,F403
 from .base import CACHES, REST_FRAMEWORK, env, env_list
@@ -14,7 +15,9 @@ _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _SUFFIX = f"-{_WORKER}" if _WORKER else ""
 
 DEBUG = False
-WHITENOISE_USE_FINDERS = True  # the suite's gunicorn serves /static/ without collectstatic
+# The suite's gunicorn serves /static/ from the finders: nothing is collected.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 SECRET_KEY = env("SECRET_KEY", "test-insecure-key-only-for-the-test-suite-0123456789abcdef")
 # A namespace of its own; parallel suites on one Redis set their own.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", "zargar-test" + _SUFFIX)
