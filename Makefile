@@ -88,6 +88,14 @@ bench-web: bootstrap
 	@.venv/bin/python scripts/bench_web.py $(ARGS)
 
 # make bench-ui ARGS="--run-time 60s"   (docs/performance.md, "Staff pages at 20 users")
+# The browser terminal in Debian's Chromium on a shop with 10,000 items: the
+# first full pull, and scanning into the cart offline (docs/performance.md).
+.PHONY: bench-terminal
+bench-terminal: bootstrap
+	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \
+		&& .venv/bin/python manage.py migrate_schemas -v 0
+	@.venv/bin/python scripts/bench_terminal.py $(ARGS)
+
 .PHONY: bench-ui
 bench-ui: bootstrap
 	@.venv/bin/python manage.py migrate_schemas --shared -v 0 && .venv/bin/python manage.py setup_platform >/dev/null \

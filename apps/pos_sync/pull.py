@@ -72,6 +72,7 @@ def tax_rule(shop) -> dict:
         "rounding_increment": str(shop.rounding_increment),
         "rounding_mode": shop.rounding_mode,
         "price_tolerance_percent": str(shop.price_tolerance_percent),
+        "gold_rate_max_age_hours": shop.gold_rate_max_age_hours,
     }
 
 

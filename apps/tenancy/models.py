@@ -92,6 +92,12 @@ class Tenant(TenantMixin):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("999.99"))],
         help_text="Highest making charge in percent of the gold value.",
     )
+    # The browser terminal warns when the gold rate it prices with is older
+    # than this (0: never); offline, the rate cannot be refreshed.
+    gold_rate_max_age_hours = models.PositiveSmallIntegerField(
+        default=24, validators=[MaxValueValidator(720)],
+        help_text="The counter warns when its gold rate is older than this many hours (0: never).",
+    )
 
     auto_create_schema = True
 

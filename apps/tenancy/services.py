@@ -134,6 +134,7 @@ SHOP_SETTINGS = (
     "name", "currency", "language", "timezone", "tax_regime", "vat_percent", "profit_percent",
     "rounding_increment", "rounding_mode", "price_tolerance_percent", "low_stock_threshold", "mfa_required",
     "legal_name", "address", "phone", "postal_code", "economic_code", "national_id", "amount_unit", "making_percent_max",
+    "gold_rate_max_age_hours",
 )
 
 
@@ -243,7 +244,7 @@ def shop_language_set(*, shop: Tenant, actor, language: str) -> Tenant:
 
 
 SHOP_PROFILE_FIELDS = ("legal_name", "address", "phone", "postal_code", "economic_code", "national_id",
-                       "amount_unit", "making_percent_max")
+                       "amount_unit", "making_percent_max", "gold_rate_max_age_hours")
 
 
 @transaction.atomic

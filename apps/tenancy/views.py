@@ -53,6 +53,10 @@ class ShopPricesForm(forms.Form):
     )
     making_percent_max = AmountField(places=2, whole_digits=3, label=gettext_lazy("Highest making charge (%)"),
                                      help_text=gettext_lazy("An item's making charge in percent may not be higher."))
+    gold_rate_max_age_hours = forms.IntegerField(
+        min_value=0, max_value=720, label=gettext_lazy("Gold rate is stale after (hours)"),
+        help_text=gettext_lazy("The offline counter warns when the gold rate it prices with is older (0: never)."),
+    )
 
 
 def _profile_save(request, form) -> bool:
@@ -78,7 +82,8 @@ def shop_settings(request):
     security_form = ShopSecurityForm(posted if security else None, initial={"mfa_required": shop.mfa_required})
     invoice_form = ShopInvoiceForm(posted if which == "invoice" else None, instance=Tenant.objects.get(pk=shop.pk))
     prices_form = ShopPricesForm(posted if which == "prices" else None,
-                                 initial={"amount_unit": shop.amount_unit, "making_percent_max": shop.making_percent_max})
+                                 initial={"amount_unit": shop.amount_unit, "making_percent_max": shop.making_percent_max,
+                                          "gold_rate_max_age_hours": shop.gold_rate_max_age_hours})
     for name, profile_form in (("invoice", invoice_form), ("prices", prices_form)):
         if which == name and profile_form.is_valid() and _profile_save(request, profile_form):
             messages.success(request, _("Settings saved."))

@@ -43,6 +43,7 @@ export async function deviceOpen(deviceId) {
       journal.createIndex("state", "state");
       journal.createIndex("client_sale_id", "client_sale_id", { unique: true });
       journal.createIndex("op_id", "op_id", { unique: true });
+      journal.createIndex("flagged", "flagged");  // 1 on a rejected operation or one with conflicts: counted without reading the journal
     },
   });
   return new Store(db);
@@ -145,6 +146,7 @@ export class Store {
   }
 
   pendingCount() { return this.db.countFromIndex("journal", "state", "pending"); }
+  flaggedCount() { return this.db.countFromIndex("journal", "flagged", 1); }
 
   async journal({ limit = 50 } = {}) {
     const found = [];
@@ -153,19 +155,17 @@ export class Store {
     return found;
   }
 
-  async entriesWhere(predicate) {
-    return (await this.db.getAll("journal")).filter(predicate);
-  }
-
   /** The server's answers for one batch, stored in one transaction. */
   async settle(settlements, { requeueFrom = null } = {}) {
     const tx = this.db.transaction(["journal", "meta"], "readwrite");
     const journal = tx.objectStore("journal");
     for (const s of settlements) {
       const entry = await journal.get(s.seq);
-      journal.put({ ...entry, state: s.state, result: s.result, invoice_number: s.result.invoice_number || entry.invoice_number || null,
+      const settled = { ...entry, state: s.state, result: s.result, invoice_number: s.result.invoice_number || entry.invoice_number || null,
         server_id: s.result.server_id || null, conflicts: s.result.conflicts || [], errors: s.result.errors || [],
-        settled_at: new Date().toISOString() });
+        settled_at: new Date().toISOString() };
+      if (s.state === "rejected" || settled.conflicts.length) settled.flagged = 1;
+      journal.put(settled);
     }
     if (requeueFrom !== null) {
       // The server lost operations it had acknowledged (restored from a backup): send them again, same op_ids.
