@@ -35,7 +35,6 @@ def _strings() -> dict:
         "in_cart": _("This piece is already in the cart."),
         "invoice_pending": _("invoice number pending"), "wrong_login": _("Wrong email or password."),
         "never_here": _("Without the internet only staff who signed in on this browser before can sign in."),
-        "enrolled": _("This browser is now the terminal %(name)s."),
         "code_invalid": _("The enrolment code is unknown, used or expired: ask a manager for a fresh one."),
         "no_server": _("The server cannot be reached: enrolment needs the internet."),
         "state_pending": _("waiting"), "state_applied": _("synced"), "state_duplicate": _("synced"), "state_rejected": _("rejected"),

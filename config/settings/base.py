@@ -153,7 +153,7 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # with STATIC_FROM_FINDERS, as the test suite's servers do.
 WHITENOISE_USE_FINDERS = env_bool("STATIC_FROM_FINDERS", DEBUG)
 if WHITENOISE_USE_FINDERS:  # no collected STATIC_ROOT is needed then: not worth a warning at every start
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 

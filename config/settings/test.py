@@ -17,7 +17,7 @@ _SUFFIX = f"-{_WORKER}" if _WORKER else ""
 DEBUG = False
 # The suite's gunicorn serves /static/ from the finders: nothing is collected.
 WHITENOISE_USE_FINDERS = True
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 SECRET_KEY = env("SECRET_KEY", "test-insecure-key-only-for-the-test-suite-0123456789abcdef")
 # A namespace of its own; parallel suites on one Redis set their own.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", "zargar-test" + _SUFFIX)
