@@ -24,7 +24,9 @@ FROM node:20-slim AS assets
 
 WORKDIR /assets
 COPY package.json package-lock.json ./
-COPY scripts/vendor.sh scripts/vendor.sh
+COPY scripts/vendor.sh scripts/terminal_sw.mjs scripts/
+# The browser terminal's service worker precaches these files under their hashes.
+COPY static/ui static/ui
 RUN npm ci --no-audit --no-fund --loglevel=error && scripts/vendor.sh
 
 # ---------------------------------------------------------------------------
