@@ -22,13 +22,13 @@ def _strings() -> dict:
     """What the page's script says, in the page's language."""
     return {
         "online": _("Online"), "offline": _("Offline"), "all_synced": _("All synced"),
-        "pending": _("%(count)s waiting to sync"), "oldest": _("oldest %(age)s ago"),
-        "last_sync": _("last sync %(age)s ago"), "never_synced": _("never synced"),
+        "pending": _("%(count)s waiting to sync"), "oldest": _("oldest sale %(age)s"),
+        "last_sync": _("last sync %(age)s"), "never_synced": _("never synced"),
         "conflicts": _("%(count)s to review"), "revoked": _("This browser was revoked by a manager: it no longer syncs. Its unsent sales are kept here; export them for a manager."),
         "persist_refused": _("The browser did not promise to keep this counter's data: sales waiting to sync could be lost if its storage is cleared. Install the counter as an app, or allow persistent storage."),
         "quota_low": _("The browser's storage for this counter is almost full (%(used)s of %(quota)s used)."),
-        "offline_long": _("Sales have waited %(age)s to sync; after %(hours)s hours the server flags them as stale. Connect this counter to the internet."),
-        "rate_stale": _("The gold rate on this counter is from %(age)s ago: check it before pricing."),
+        "offline_long": _("The oldest unsent sale was made %(age)s; after %(hours)s hours the server flags sales as stale. Connect this counter to the internet."),
+        "rate_stale": _("The gold rate on this counter was set %(age)s: check it before pricing."),
         "no_rate": _("No gold rate has reached this counter yet: gold pieces cannot be priced."),
         "not_found": _("No item with this barcode or SKU on this counter."),
         "unavailable": _("Not in stock here (%(status)s): sold anyway, a manager will review it."),
@@ -45,7 +45,13 @@ def _strings() -> dict:
         "sign_out": _("Sign out"), "walk_in": _("Walk-in customer"), "cashier": _("Cashier"),
         "storage": _("Stored here: %(items)s items, %(customers)s customers; next receipt %(receipt)s."),
         "push_refused": _("The server refused a push (%(code)s): %(message)s"),
-        "just_now": _("just now"), "minutes": _("%(n)s min"), "hours": _("%(n)s h"), "days": _("%(n)s days"),
+        "customer_invalid": _("Give the customer's name and a phone number of 7 to 15 digits."),
+        "tradein_invalid": _("Old gold needs a weight in grams (up to 3 decimals), a fineness from 1 to 1000 and a deduction from 0 to 100%."),
+        "amount_invalid": _("Type an amount above zero in the shop's currency."),
+        "old_gold_over": _("The old gold is worth more than the sale: pay the customer out at the online counter."),
+        "paid_over": _("The payments come to more than the amount due."),
+        "old_gold": _("Old gold"),
+        "just_now": _("just now"), "minutes": _("%(n)s min ago"), "hours": _("%(n)s h ago"), "days": _("%(n)s days ago"),
     }
 
 

@@ -53,7 +53,7 @@ class ShopPricesForm(forms.Form):
     )
     making_percent_max = AmountField(places=2, whole_digits=3, label=gettext_lazy("Highest making charge (%)"),
                                      help_text=gettext_lazy("An item's making charge in percent may not be higher."))
-    gold_rate_max_age_hours = forms.IntegerField(
+    gold_rate_max_age_hours = WholeField(
         min_value=0, max_value=720, label=gettext_lazy("Gold rate is stale after (hours)"),
         help_text=gettext_lazy("The offline counter warns when the gold rate it prices with is older (0: never)."),
     )

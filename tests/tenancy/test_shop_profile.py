@@ -24,17 +24,22 @@ def test_an_owner_sets_the_invoice_identity_and_it_is_audited(as_owner, shop, ow
 
 
 def test_amount_unit_and_making_limit(as_owner, shop):
-    response = as_owner.post("/settings/", {"settings": "prices", "amount_unit": "toman", "making_percent_max": "۳۵"})
+    response = as_owner.post("/settings/", {"settings": "prices", "amount_unit": "toman", "making_percent_max": "۳۵",
+                                            "gold_rate_max_age_hours": "۱۲"})
     assert response.status_code == 302, text(response)
     shop.refresh_from_db()
-    assert (shop.amount_unit, shop.making_percent_max) == ("toman", Decimal("35"))
+    assert (shop.amount_unit, shop.making_percent_max, shop.gold_rate_max_age_hours) == ("toman", Decimal("35"), 12)
+    entry = AuditEntry.objects.get(action="tenancy.shop_gold_rate_max_age_hours_set")
+    assert (entry.before, entry.after) == ({"gold_rate_max_age_hours": 24}, {"gold_rate_max_age_hours": 12})
 
 
 @pytest.mark.parametrize("posted", [
-    {"settings": "prices", "amount_unit": "dinar", "making_percent_max": "10"},
-    {"settings": "prices", "amount_unit": "rial", "making_percent_max": "-1"},
-    {"settings": "prices", "amount_unit": "rial", "making_percent_max": "1" * 30},
-    {"settings": "prices", "amount_unit": "rial", "making_percent_max": "abc"},
+    {"settings": "prices", "amount_unit": "dinar", "making_percent_max": "10", "gold_rate_max_age_hours": "24"},
+    {"settings": "prices", "amount_unit": "rial", "making_percent_max": "-1", "gold_rate_max_age_hours": "24"},
+    {"settings": "prices", "amount_unit": "rial", "making_percent_max": "1" * 30, "gold_rate_max_age_hours": "24"},
+    {"settings": "prices", "amount_unit": "rial", "making_percent_max": "abc", "gold_rate_max_age_hours": "24"},
+    {"settings": "prices", "amount_unit": "toman", "making_percent_max": "10", "gold_rate_max_age_hours": "721"},
+    {"settings": "prices", "amount_unit": "toman", "making_percent_max": "10", "gold_rate_max_age_hours": "1.5"},
     {**IDENTITY, "legal_name": "x" * 201},
     {**IDENTITY, "economic_code": "9" * 21},
 ])
@@ -43,7 +48,7 @@ def test_bad_input_is_a_form_error_and_changes_nothing(as_owner, shop, posted):
     assert response.status_code == 200
     assert "errorlist" in text(response) or "error" in text(response)
     shop.refresh_from_db()
-    assert (shop.amount_unit, shop.making_percent_max, shop.legal_name) == ("rial", Decimal("100.00"), "")
+    assert (shop.amount_unit, shop.making_percent_max, shop.legal_name, shop.gold_rate_max_age_hours) == ("rial", Decimal("100.00"), "", 24)
 
 
 def test_a_manager_may_not(as_manager, shop):

@@ -1,42 +1,17 @@
 // The browser counter as a POS terminal (docs/sync-protocol.md, "The
 // browser terminal"). Every sale goes into the local journal first and is
 // pushed from there, online or not: one path.
-import { Decimal, PricingError, goldRateCurrent, moneyText, priceLine, saleTotal, taxRules } from "./pricing.js";
+import { goldRateCurrent, taxRules } from "./pricing.js";
 import { currentDeviceId, deviceOpen, deviceSave } from "./store.js";
 import { DeviceRevoked, Refused, Sync, Unavailable, backoffDelay, enroll } from "./sync.js";
 import { signIn } from "./signin.js";
+import { cartShow, checkout, counterInit, journalShow } from "./counter.js";
+import { $, T, age, number, say, warn } from "./ui.js";
 
-const T = JSON.parse(document.getElementById("terminal-strings").textContent);
-const LANG = document.documentElement.lang || "en";
-const $ = (id) => document.getElementById(id);
-const say = (key, values = {}) => T[key].replace(/%\((\w+)\)s/g, (_, name) => values[name]);
 const SYNC_EVERY_MS = 15_000;
 
-const state = { store: null, device: null, sync: null, cashier: null, rules: null, rates: [], cart: newCart(),
+const state = { store: null, device: null, sync: null, cashier: null, rules: null, rates: [], cart: null,
   online: navigator.onLine, skew: 0, attempt: 0, timer: null, syncing: false, again: false, checkingOut: false, receiptSeq: null };
-
-function newCart() { return { id: crypto.randomUUID(), lines: [], customer: null }; }
-
-// -- numbers and times, for people ------------------------------------------
-
-function moneyShown(amount) {
-  const text = moneyText(amount, state.rules ? state.rules.exponent : 0);
-  const [whole, fraction] = text.replace("-", "").split(".");
-  const grouped = new Intl.NumberFormat(LANG).format(BigInt(whole));
-  const digits = fraction ? new Intl.NumberFormat(LANG, { minimumIntegerDigits: fraction.length, useGrouping: false }).format(BigInt(fraction)) : "";
-  const point = new Intl.NumberFormat(LANG).formatToParts(1.5).find((p) => p.type === "decimal").value;
-  return `${text.startsWith("-") ? "-" : ""}${grouped}${digits ? point + digits : ""}`;
-}
-const number = (n) => new Intl.NumberFormat(LANG).format(n);
-function age(ms) {
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 1) return T.just_now;
-  if (minutes < 60) return say("minutes", { n: number(minutes) });
-  if (minutes < 48 * 60) return say("hours", { n: number(Math.floor(minutes / 60)) });
-  return say("days", { n: number(Math.floor(minutes / 1440)) });
-}
-const when = (iso) => new Date(iso).toLocaleString(LANG, { dateStyle: "short", timeStyle: "short" });
-function cell(row, text, className) { const td = row.insertCell(); td.textContent = text; if (className) td.className = className; return td; }
 
 // -- start ------------------------------------------------------------------
 
@@ -87,13 +62,6 @@ async function storageCheck() {
   }
 }
 
-function warn(key, text) {
-  let item = document.querySelector(`#warnings [data-key="${key}"]`);
-  if (!text) { item?.remove(); return; }
-  if (!item) { item = document.createElement("li"); item.className = "warning"; item.dataset.key = key; $("warnings").append(item); }
-  item.textContent = text;
-}
-
 // -- enrolment and sign-in --------------------------------------------------
 
 $("enrol-form").addEventListener("submit", async (event) => {
@@ -134,7 +102,7 @@ function signedIn(cashier) {
   journalShow();
 }
 
-// -- the catalogue and the cart ----------------------------------------------
+// -- the catalogue --------------------------------------------------------------
 
 async function catalogueLoad() {
   const rule = await state.store.meta("tax_rule");
@@ -142,171 +110,11 @@ async function catalogueLoad() {
   state.rates = await state.store.all("gold_rates");
 }
 
-function rateNow() {
-  return goldRateCurrent(state.rates, new Date(Date.now() - 1000 * Number(state.skew || 0)));
-}
-
-$("scan-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const started = performance.now();  // scripts/bench_terminal.py reads the "zargar:scan" measures
-  const input = $("scan-code");
-  const code = input.value;
-  input.value = "";
-  $("scan-error").textContent = "";
-  const item = await state.store.itemFind(code);
-  if (!item) { $("scan-error").textContent = T.not_found; return; }
-  const line = state.cart.lines.find((l) => l.item.id === item.id);
-  if (line && item.is_unique_piece) { $("scan-error").textContent = T.in_cart; return; }
-  if (line) line.quantity += 1; else state.cart.lines.push({ item, quantity: 1 });
-  const inCart = state.cart.lines.find((l) => l.item.id === item.id).quantity;
-  const left = Number(item.quantity || 0) - (await soldHere(item.id)) - inCart;
-  if (item.status !== "in_stock" || left < 0) $("scan-error").textContent = say("unavailable", { status: item.status === "in_stock" ? number(left) : item.status });
-  cartShow();
-  performance.measure("zargar:scan", { start: started });
-});
-
-/** Pieces of this item in sales not yet synced: the pulled quantity does not know them yet. */
-async function soldHere(itemId) {
-  const pending = (await state.store.pending(Infinity)).filter((e) => e.type === "sale.create");
-  return pending.reduce((n, e) => n + e.payload.lines.filter((l) => l.item_id === itemId).reduce((m, l) => m + l.quantity, 0), 0);
-}
-
-function priced() {
-  const rate = rateNow();
-  return state.cart.lines.map((l) => ({ ...priceLine(l.item, rate, state.rules, l.quantity), item: l.item }));
-}
-
-function cartShow() {
-  const body = $("cart").tBodies[0];
-  body.replaceChildren();
-  $("checkout-error").textContent = "";
-  let lines = [];
-  try { lines = state.rules ? priced() : []; } catch (error) { $("checkout-error").textContent = error instanceof PricingError ? error.message : String(error); }
-  lines.forEach((line, index) => {
-    const row = body.insertRow();
-    cell(row, `${line.item.name} (${line.item.sku})${line.quantity > 1 ? ` × ${number(line.quantity)}` : ""}`);
-    cell(row, line.item.net_weight || "", "num");
-    cell(row, String(line.item.fineness || ""), "num");
-    cell(row, moneyShown(line.total), "num");
-    const remove = document.createElement("button");
-    remove.type = "button"; remove.className = "link"; remove.textContent = T.remove;
-    remove.addEventListener("click", () => { state.cart.lines.splice(index, 1); cartShow(); });
-    cell(row, "", "no-print").append(remove);
-  });
-  $("cart-empty").hidden = state.cart.lines.length > 0;
-  const total = state.rules ? saleTotal(lines, state.rules) : { total: new Decimal(0), rounding: new Decimal(0) };
-  $("sum-lines").textContent = moneyShown(lines.reduce((s, l) => s.plus(l.total), new Decimal(0)));
-  $("sum-rounding").textContent = moneyShown(total.rounding);
-  $("sum-total").textContent = moneyShown(total.total);
-  $("checkout-button").disabled = !lines.length || lines.length !== state.cart.lines.length;
-  $("customer-chosen").textContent = state.cart.customer ? `${state.cart.customer.full_name} · ${state.cart.customer.phone || ""}` : T.walk_in;
-}
-
-$("clear-button").addEventListener("click", () => { state.cart = newCart(); cartShow(); $("scan-code").focus(); });
-
-$("customer-q").addEventListener("input", async (event) => {
-  const list = $("customer-results");
-  const found = await state.store.customersFind(event.target.value);
-  list.replaceChildren(...found.map((customer) => {
-    const li = document.createElement("li");
-    const pick = document.createElement("button");
-    pick.type = "button"; pick.className = "link"; pick.textContent = `${customer.full_name} · ${customer.phone || ""}`;
-    pick.addEventListener("click", () => { state.cart.customer = customer; list.replaceChildren(); event.target.value = ""; cartShow(); });
-    li.append(pick);
-    return li;
-  }));
-});
-
-// -- checkout: into the journal, then pushed ----------------------------------
-
-async function checkout() {
-  if (state.checkingOut || !state.cart.lines.length) return;
-  state.checkingOut = true;
-  $("checkout-button").disabled = true;
-  const cart = state.cart;
-  try {
-    const lines = priced();
-    const total = saleTotal(lines, state.rules);
-    const exp = state.rules.exponent;
-    const amount = moneyText(total.total, exp);
-    const entry = await state.store.record({
-      type: "sale.create", clientSaleId: cart.id,
-      build: (receipt) => ({
-        client_sale_id: cart.id, receipt_number: receipt, customer: cart.customer ? { id: cart.customer.id } : null,
-        lines: lines.map((l) => ({ item_id: l.itemId, quantity: l.quantity, gold_rate_id: l.goldRateId, unit_price: moneyText(l.unitPrice, exp) })),
-        trade_ins: [], payments: [{ method: $("payment-method").value, amount }], total: amount,
-      }),
-      local: { cashier: state.cashier.email, shown: lines.map((l) => ({ name: l.item.name, sku: l.item.sku, quantity: l.quantity, total: moneyText(l.total, exp) })),
-        customer_name: cart.customer ? cart.customer.full_name : null },
-    });
-    state.cart = newCart();
-    cartShow();
-    receiptShow(entry);
-    await statusShow();  // never "All synced" with this sale waiting
-    journalShow();
-    syncSoon(0);
-  } catch (error) {
-    if (error && error.name === "ConstraintError") {  // this cart is journalled already (a second click)
-      receiptShow(await state.store.saleByClientId(cart.id));
-    } else {
-      cartShow();
-      $("checkout-error").textContent = error instanceof PricingError ? error.message : String(error);
-    }
-  } finally {
-    state.checkingOut = false;
-  }
-}
-$("checkout-button").addEventListener("click", checkout);
-
-function receiptShow(entry) {
-  state.receiptSeq = entry.seq;
-  $("receipt").hidden = false;
-  $("receipt-number").textContent = entry.receipt_number;
-  $("receipt-invoice").textContent = entry.invoice_number || T.invoice_pending;
-  $("receipt-when").textContent = `${when(entry.occurred_at)} · ${entry.cashier || ""}${entry.customer_name ? ` · ${entry.customer_name}` : ""}`;
-  $("receipt-lines").replaceChildren();
-  for (const line of entry.shown || []) {
-    const row = $("receipt-lines").insertRow();
-    cell(row, `${line.name} (${line.sku})${line.quantity > 1 ? ` × ${number(line.quantity)}` : ""}`);
-    cell(row, moneyShown(new Decimal(line.total)), "num");
-  }
-  $("receipt-total").textContent = moneyShown(new Decimal(entry.payload.total));
-  $("receipt-paid").textContent = entry.payload.payments.map((p) => $("payment-method").querySelector(`option[value="${p.method}"]`)?.textContent || p.method).join(", ");
-}
-$("print-button").addEventListener("click", () => window.print());
-
-function stateText(entry) {
-  const parts = [T[`state_${entry.state}`]];
-  for (const conflict of entry.conflicts || []) parts.push(T[`conflict_${conflict.kind}`] || conflict.kind);
-  for (const error of entry.errors || []) parts.push(`${error.code}: ${error.message}`);
-  return parts.join(" · ");
-}
-
-async function journalShow() {
-  if (!state.store) return;
-  const body = $("journal").tBodies[0];
-  const entries = (await state.store.journal({ limit: 60 })).filter((e) => e.type === "sale.create").slice(0, 20);
-  body.replaceChildren();
-  for (const entry of entries) {
-    const row = body.insertRow();
-    row.dataset.seq = entry.seq;
-    row.dataset.state = entry.state;
-    row.dataset.receipt = entry.receipt_number;
-    row.className = entry.state === "rejected" || (entry.conflicts || []).length ? "flagged" : "";
-    cell(row, entry.receipt_number).dir = "ltr";
-    cell(row, entry.invoice_number || T.invoice_pending).dir = "ltr";
-    cell(row, when(entry.occurred_at));
-    cell(row, moneyShown(new Decimal(entry.payload.total)), "num");
-    cell(row, stateText(entry), `state-${entry.state}`);
-    const reprint = document.createElement("button");
-    reprint.type = "button"; reprint.className = "link"; reprint.textContent = T.reprint;
-    reprint.addEventListener("click", async () => { receiptShow(await state.store.entry(entry.seq)); window.print(); });
-    cell(row, "").append(reprint);
-  }
-  if (state.receiptSeq !== null) {
-    const shown = await state.store.entry(state.receiptSeq);
-    if (shown) $("receipt-invoice").textContent = shown.invoice_number || T.invoice_pending;
-  }
+/** After every journal write: the status first (never "All synced" with an entry waiting), then a push. */
+async function journalled() {
+  await statusShow();
+  journalShow();
+  syncSoon(0);
 }
 
 // -- sync: pushed and pulled in the background, with backoff -----------------
@@ -376,7 +184,7 @@ async function statusShow() {
   $("status-conflicts").dataset.count = flagged;
   const hours = Number((limits || {}).max_offline_hours || 72);
   warn("offline_long", pending.length && oldest > 0.75 * hours * 3600_000 ? say("offline_long", { age: age(oldest), hours: number(hours) }) : null);
-  const rate = rateNow();
+  const rate = goldRateCurrent(state.rates, new Date(Date.now() - 1000 * Number(state.skew || 0)));
   const maxAge = Number(((await store.meta("tax_rule")) || {}).gold_rate_max_age_hours || 0);
   if (!rate) warn("rate", T.no_rate);
   else warn("rate", maxAge && Date.now() - Date.parse(rate.effective_at) > maxAge * 3600_000 ? say("rate_stale", { age: age(Date.now() - Date.parse(rate.effective_at)) }) : null);
@@ -403,9 +211,7 @@ $("import-file").addEventListener("change", async (event) => {
     const count = await state.store.importUnsent(JSON.parse(await file.text()));
     $("device-message").textContent = say("imported", { count: number(count) });
     $("device-message").dataset.count = count;
-    await statusShow();
-    journalShow();
-    syncSoon(0);
+    await journalled();
   } catch {
     $("device-message").textContent = T.bad_file;
   }
@@ -414,8 +220,9 @@ $("import-file").addEventListener("change", async (event) => {
 
 // -- keys: the counter's shortcuts; F9 and Ctrl+Enter check out -------------------
 
+counterInit(state, journalled);
 document.addEventListener("keydown", (event) => {
-  const focus = { F2: "scan-code", F3: "customer-q", F6: "payment-method" }[event.key];
+  const focus = { F2: "scan-code", F3: "customer-q", F4: "tradein-weight", F6: "payment-amount" }[event.key];
   if (focus) { event.preventDefault(); $(focus).focus(); return; }
   if (event.key === "F9" || (event.key === "Enter" && (event.ctrlKey || event.metaKey))) { event.preventDefault(); checkout(); }
 });

@@ -117,9 +117,11 @@ export class Store {
 
   // -- the journal --------------------------------------------------------
 
-  /** Journals one operation under the next seq; returns it. `build(seq)` gives type and payload. */
-  async record({ type, build, clientSaleId = null, opId = null, occurredAt = null, local = {} }) {
-    const tx = this.db.transaction(["meta", "journal"], "readwrite");
+  /** Journals one operation under the next seq; returns it. `build(receipt number)` gives the payload;
+   * `rows` ({store: row}) are put in the catalogue in the same transaction. */
+  async record({ type, build, clientSaleId = null, opId = null, occurredAt = null, local = {}, rows = {} }) {
+    const tx = this.db.transaction(["meta", "journal", ...Object.keys(rows)], "readwrite");
+    for (const [kind, row] of Object.entries(rows)) tx.objectStore(kind).put(row);
     const meta = tx.objectStore("meta");
     const [seq, device] = await Promise.all([meta.get("next_seq"), meta.get("device")]);
     const receipt = type === "sale.create" ? `${device.receipt_prefix}-${String(seq).padStart(6, "0")}` : null;
@@ -133,6 +135,11 @@ export class Store {
     meta.put(seq + 1, "next_seq");
     await tx.done;  // throws (and writes nothing) if this sale is journalled already
     return entry;
+  }
+
+  /** A customer made at this counter: journalled as customer.create (with our id) and usable at once. */
+  recordCustomer(customer) {
+    return this.record({ type: "customer.create", build: () => ({ ...customer }), rows: { customers: customer } });
   }
 
   saleByClientId(clientSaleId) { return this.db.getFromIndex("journal", "client_sale_id", clientSaleId); }
