@@ -69,7 +69,10 @@ def cart_add_one(page, base):
         return
     page.fill("#scan-code", sku)
     page.press("#scan-code", "Enter")
-    page.wait_for_selector("#cart-lines .cart-line", timeout=10_000)
+    try:
+        page.wait_for_selector("#cart-lines .cart-line", timeout=10_000)
+    except Exception:  # sold out since (the offline counter's shots sell it)
+        print(f"warning: {sku} did not go into the counter's cart", file=sys.stderr)
 
 
 def pages_to_shoot(page, base):
@@ -108,6 +111,62 @@ def shoot(page, base, out, lang, shots):
             print(f"{status} {file}{note}")
 
 
+def terminal_shoot(page, base, out, lang, email, password):
+    """The offline counter (/pos/terminal/) as a cashier sees it: enrolment
+    with a code the staff UI issues (its page shot too), sign-in, a cart with
+    old gold and a payment, and the receipt of a sale made offline."""
+    page.goto(base + "/terminals/")
+    issue = page.locator("form[action$='/code/'] button").first
+    if not issue.count():
+        print("warning: no terminal to enrol the browser on; create one on /terminals/", file=sys.stderr)
+        return
+    sku = page.evaluate("""async () => {
+        const html = await (await fetch('/inventory/?status=in_stock')).text();
+        const a = new DOMParser().parseFromString(html, 'text/html').querySelector('#items a.ltr');
+        return a ? a.textContent.trim() : null; }""")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        page.goto(base + "/terminals/")
+        with page.expect_navigation():
+            page.locator("form[action$='/code/'] button").first.click()
+        page.screenshot(path=str(out / f"{lang}-{width}-terminal-code.png"), full_page=True)
+        code = page.locator("#enrolment-code").inner_text().strip()
+        page.goto(base + "/pos/terminal/")
+        page.wait_for_selector("#enrol:not([hidden])")
+        page.screenshot(path=str(out / f"{lang}-{width}-terminal-enrol.png"), full_page=True)
+        page.fill("#enrol-form [name=code]", code)
+        page.click("#enrol-form button")
+        page.wait_for_selector("#signin:not([hidden])")
+        page.screenshot(path=str(out / f"{lang}-{width}-terminal-signin.png"), full_page=True)
+        page.fill("#signin-form [name=email]", email)
+        page.fill("#signin-form [name=password]", password)
+        page.click("#signin-form button")
+        page.wait_for_selector("#status-line[data-state=synced]", timeout=60_000)
+        page.context.set_offline(True)
+        if sku:
+            page.fill("#scan-code", sku)
+            page.press("#scan-code", "Enter")
+            page.wait_for_selector("#cart tbody tr")
+        page.fill("#tradein-weight", "1.5")
+        page.click("#tradein-form button")
+        page.fill("#payment-amount", "1000")
+        page.click("#payment-form button")
+        page.screenshot(path=str(out / f"{lang}-{width}-terminal-cart.png"), full_page=True)
+        if sku:
+            page.click("#checkout-button")
+            page.wait_for_selector("#receipt:not([hidden])")
+        page.screenshot(path=str(out / f"{lang}-{width}-terminal-receipt-offline.png"), full_page=True)
+        page.context.set_offline(False)
+        page.wait_for_selector("#status-line[data-state=synced]", timeout=60_000)
+        page.screenshot(path=str(out / f"{lang}-{width}-terminal-synced.png"), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        print(f"terminal {lang} {width}: shot{f' (scrollWidth {wide} > {width})' if wide > width else ''}")
+        # The next width enrols afresh: this browser forgets the device (its database stays; a new code makes a new one).
+        page.evaluate("""() => new Promise((done) => { const r = indexedDB.open('zargar-terminal', 1);
+            r.onsuccess = () => { const tx = r.result.transaction('pointer', 'readwrite'); tx.objectStore('pointer').delete('device_id');
+            tx.oncomplete = () => { r.result.close(); done(); }; }; })""")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="http://demo.localhost:8000", help="the shop's URL")
@@ -130,6 +189,7 @@ def main():
             language_switch(page, base, lang)
             cart_add_one(page, base)
             shoot(page, base, out, lang, pages_to_shoot(page, base))
+            terminal_shoot(page, base, out, lang, opts.email, opts.password)
             context.close()
             if opts.admin_email:
                 # The admin keeps Django's own language choice: the browser's Accept-Language.

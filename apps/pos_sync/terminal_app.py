@@ -21,7 +21,7 @@ SERVICE_WORKER = "vendor/terminal-sw.js"
 def _strings() -> dict:
     """What the page's script says, in the page's language."""
     return {
-        "online": _("Online"), "offline": _("Offline"), "all_synced": _("All synced"),
+        "online": _("Online"), "offline": _("Offline"), "all_synced": _("All synced"), "loading": _("Loading the catalogue…"),
         "pending": _("%(count)s waiting to sync"), "oldest": _("oldest sale %(age)s"),
         "last_sync": _("last sync %(age)s"), "never_synced": _("never synced"),
         "conflicts": _("%(count)s to review"), "revoked": _("This browser was revoked by a manager: it no longer syncs. Its unsent sales are kept here; export them for a manager."),
@@ -33,6 +33,7 @@ def _strings() -> dict:
         "not_found": _("No item with this barcode or SKU on this counter."),
         "unavailable": _("Not in stock here (%(status)s): sold anyway, a manager will review it."),
         "in_cart": _("This piece is already in the cart."),
+        "none_left": _("None left here by this counter's count: sold anyway, a manager will review the stock."),
         "invoice_pending": _("invoice number pending"), "wrong_login": _("Wrong email or password."),
         "never_here": _("Without the internet only staff who signed in on this browser before can sign in."),
         "code_invalid": _("The enrolment code is unknown, used or expired: ask a manager for a fresh one."),
@@ -51,6 +52,7 @@ def _strings() -> dict:
         "old_gold_over": _("The old gold is worth more than the sale: pay the customer out at the online counter."),
         "paid_over": _("The payments come to more than the amount due."),
         "old_gold": _("Old gold"),
+        "tradein_line": _("%(weight)s g of fineness %(fineness)s, less %(deduction)s%%: %(value)s"),
         "just_now": _("just now"), "minutes": _("%(n)s min ago"), "hours": _("%(n)s h ago"), "days": _("%(n)s days ago"),
     }
 

@@ -171,10 +171,12 @@ async function statusShow() {
   const [pending, lastSync, limits, flagged] = await Promise.all([
     store.pending(Infinity), store.meta("last_sync_at"), store.meta("limits"), store.flaggedCount()]);
   const online = state.online && navigator.onLine;
+  const pulled = Boolean(await store.meta("last_pull_at"));  // no full catalogue before the first pull has ended
+  const now = !online ? "offline" : pending.length ? "pending" : !pulled ? "loading" : "synced";
   const line = $("status-line");
-  line.textContent = !online ? T.offline : pending.length ? T.online : T.all_synced;
-  line.className = `badge ${!online ? "bad" : pending.length ? "" : "ok"}`;
-  line.dataset.state = !online ? "offline" : pending.length ? "pending" : "synced";
+  line.textContent = { offline: T.offline, pending: T.online, loading: T.loading, synced: T.all_synced }[now];
+  line.className = `badge ${{ offline: "bad", synced: "ok" }[now] || ""}`;
+  line.dataset.state = now;
   $("status-pending").textContent = pending.length ? say("pending", { count: number(pending.length) }) : "";
   $("status-pending").dataset.count = pending.length;
   const oldest = pending.length ? Date.now() - Date.parse(pending[0].occurred_at) : 0;

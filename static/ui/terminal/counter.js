@@ -3,7 +3,7 @@
 // Prices come from pricing.js; nothing here changes a rate, a making charge
 // or a discount, so the counter rules hold offline by construction.
 import { Decimal, PricingError, dec, goldRateCurrent, moneyText, priceLine, rateForFineness, saleTotal, tradeInValue } from "./pricing.js";
-import { $, T, cell, linkButton, moneyShown, number, say, typedNumber, when } from "./ui.js";
+import { $, T, asciiDigits, cell, decimalShown, linkButton, moneyShown, number, say, typedNumber, when } from "./ui.js";
 
 const ZERO = new Decimal(0);
 let state;
@@ -36,7 +36,7 @@ async function scanSubmit(event) {
   event.preventDefault();
   const started = performance.now();  // scripts/bench_terminal.py reads the "zargar:scan" measures
   const input = $("scan-code");
-  const code = input.value;
+  const code = asciiDigits(input.value);
   input.value = "";
   $("scan-error").textContent = "";
   const item = await state.store.itemFind(code);
@@ -46,7 +46,8 @@ async function scanSubmit(event) {
   if (line) line.quantity += 1; else state.cart.lines.push({ item, quantity: 1 });
   const inCart = state.cart.lines.find((l) => l.item.id === item.id).quantity;
   const left = Number(item.quantity || 0) - (await soldHere(item.id)) - inCart;
-  if (item.status !== "in_stock" || left < 0) $("scan-error").textContent = say("unavailable", { status: item.status === "in_stock" ? number(left) : item.status });
+  if (item.status !== "in_stock") $("scan-error").textContent = say("unavailable", { status: item.status });
+  else if (left < 0) $("scan-error").textContent = T.none_left;
   cartShow();
   performance.measure("zargar:scan", { start: started });
 }
@@ -81,14 +82,15 @@ export function cartShow() {
   try { if (state.rules) f = figures(); } catch (error) { $("checkout-error").textContent = error instanceof PricingError ? error.message : String(error); }
   (f ? f.lines : []).forEach((line, index) => {
     const row = body.insertRow();
-    cell(row, `${line.item.name} (${line.item.sku})${line.quantity > 1 ? ` × ${number(line.quantity)}` : ""}`);
-    cell(row, line.item.net_weight || "", "num");
-    cell(row, String(line.item.fineness || ""), "num");
+    cell(row, `${line.item.name} (${line.item.sku})${line.quantity > 1 ? ` × ${number(line.quantity)}` : ""}`).dir = "auto";
+    cell(row, line.item.net_weight ? decimalShown(line.item.net_weight) : "", "num");
+    cell(row, line.item.fineness ? decimalShown(line.item.fineness) : "", "num");
     cell(row, shown(line.total), "num");
     cell(row, "", "no-print").append(linkButton(T.remove, () => { state.cart.lines.splice(index, 1); cartShow(); }));
   });
   $("cart-empty").hidden = state.cart.lines.length > 0;
-  listShow("tradein-list", f ? f.tradeIns : [], (t) => `${t.weight} g · ${t.fineness} · −${t.deduction}% = ${shown(t.value)}`, state.cart.tradeIns);
+  listShow("tradein-list", f ? f.tradeIns : [], (t) => say("tradein_line", { weight: decimalShown(t.weight), fineness: decimalShown(t.fineness),
+    deduction: decimalShown(t.deduction), value: shown(t.value) }), state.cart.tradeIns);
   listShow("payment-list", state.cart.payments, (p) => `${methodName(p.method)} ${shown(p.amount)}`, state.cart.payments);
   $("sum-lines").textContent = shown(f ? f.total.total.minus(f.total.rounding) : ZERO);
   $("sum-rounding").textContent = shown(f ? f.total.rounding : ZERO);
@@ -185,8 +187,12 @@ export async function checkout() {
     if (f.due.isNegative()) throw new PricingError(T.old_gold_over);
     if (f.remainder.isNegative()) throw new PricingError(T.paid_over);
     const exp = exponent();
-    const payments = cart.payments.map((p) => ({ method: p.method, amount: moneyText(p.amount, exp) }));
-    if (f.remainder.greaterThan(0)) payments.push({ method: $("payment-method").value, amount: moneyText(f.remainder, exp) });
+    // One payment a method: what is left goes onto the chosen method's.
+    const byMethod = new Map();
+    for (const p of cart.payments) byMethod.set(p.method, (byMethod.get(p.method) || ZERO).plus(p.amount));
+    const rest = $("payment-method").value;
+    if (f.remainder.greaterThan(0)) byMethod.set(rest, (byMethod.get(rest) || ZERO).plus(f.remainder));
+    const payments = [...byMethod].map(([method, amount]) => ({ method, amount: moneyText(amount, exp) }));
     const entry = await state.store.record({
       type: "sale.create", clientSaleId: cart.id,
       build: (receipt) => ({
@@ -201,6 +207,7 @@ export async function checkout() {
     });
     state.cart = newCart();
     cartShow();
+    $("scan-error").textContent = "";
     receiptShow(entry);
     await journalled();  // never "All synced" with this sale waiting
   } catch (error) {
@@ -226,7 +233,7 @@ function receiptShow(entry) {
   $("receipt-lines").replaceChildren();
   for (const line of entry.shown || []) {
     const row = $("receipt-lines").insertRow();
-    cell(row, `${line.name} (${line.sku})${line.quantity > 1 ? ` × ${number(line.quantity)}` : ""}`);
+    cell(row, `${line.name} (${line.sku})${line.quantity > 1 ? ` × ${number(line.quantity)}` : ""}`).dir = "auto";
     cell(row, shown(new Decimal(line.total)), "num");
   }
   $("receipt-total").textContent = shown(new Decimal(entry.payload.total));

@@ -6,12 +6,18 @@ import { moneyText } from "./pricing.js";
 export const T = JSON.parse(document.getElementById("terminal-strings").textContent);
 export const LANG = document.documentElement.lang || "en";
 export const $ = (id) => document.getElementById(id);
-export const say = (key, values = {}) => T[key].replace(/%\((\w+)\)s/g, (_, name) => values[name]);
+/** T[key] with its %(name)s filled in, as Python's %-formatting would (and %% a percent sign). */
+export const say = (key, values = {}) => T[key].replace(/%\((\w+)\)s|%%/g, (match, name) => (name ? values[name] : "%"));
 export const number = (n) => new Intl.NumberFormat(LANG).format(n);
 
-/** A Decimal amount in the shop currency, grouped in the page's digits (BigInt: never a float). */
+/** A Decimal amount in the shop currency, grouped in the page's digits. */
 export function moneyShown(amount, exponent) {
-  const text = moneyText(amount, exponent);
+  return decimalShown(moneyText(amount, exponent));
+}
+
+/** A decimal string ("1.500", "-4400") in the page's digits, grouped (BigInt: never a float). */
+export function decimalShown(text) {
+  text = String(text);
   const [whole, fraction] = text.replace("-", "").split(".");
   const grouped = new Intl.NumberFormat(LANG).format(BigInt(whole));
   const digits = fraction ? new Intl.NumberFormat(LANG, { minimumIntegerDigits: fraction.length, useGrouping: false }).format(BigInt(fraction)) : "";
@@ -19,12 +25,16 @@ export function moneyShown(amount, exponent) {
   return `${text.startsWith("-") ? "-" : ""}${grouped}${digits ? point + digits : ""}`;
 }
 
-/** What a person typed as a number: Persian and Arabic digits and group separators accepted. */
-export function typedNumber(text) {
+/** Persian and Arabic digits as ASCII (a Persian keyboard types them in a SKU or a barcode). */
+export function asciiDigits(text) {
   return String(text).trim()
     .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
-    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x0660))
-    .replace(/[٫]/g, ".").replace(/[,٬\s]/g, "");
+    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x0660));
+}
+
+/** What a person typed as a number: Persian and Arabic digits and group separators accepted. */
+export function typedNumber(text) {
+  return asciiDigits(text).replace(/[٫]/g, ".").replace(/[,٬\s]/g, "");
 }
 
 export function age(ms) {
