@@ -22,6 +22,7 @@ def _strings() -> dict:
     """What the page's script says, in the page's language."""
     return {
         "online": _("Online"), "offline": _("Offline"), "all_synced": _("All synced"), "loading": _("Loading the catalogue…"),
+        "not_enrolled": _("Not enrolled"),
         "pending": _("%(count)s waiting to sync"), "oldest": _("oldest sale %(age)s"),
         "last_sync": _("last sync %(age)s"), "never_synced": _("never synced"),
         "conflicts": _("%(count)s to review"), "revoked": _("This browser was revoked by a manager: it no longer syncs. Its unsent sales are kept here; export them for a manager."),

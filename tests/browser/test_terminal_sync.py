@@ -64,15 +64,19 @@ def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(p
 def test_a_double_click_enter_held_down_and_f9_twice_each_make_one_sale(playwright_driver, shop, tmp_path):
     context, page = _terminal_ready(playwright_driver, shop, tmp_path, "Counter keys")
     context.set_offline(True)
+    ready = expect(page.locator("#checkout-button")).to_be_enabled
     scan(page, "RING-1")
+    ready()
     page.dblclick("#checkout-button")
     expect(page.locator("#status-pending")).to_have_attribute("data-count", "1")
     scan(page, "RING-2")
+    ready()
     page.focus("#checkout-button")
     for _ in range(6):  # a held key repeats its keydown
         page.keyboard.down("Enter")
     page.keyboard.up("Enter")
     scan(page, "RING-3")
+    ready()  # the cashier sees the piece in the cart, then presses F9 twice
     page.keyboard.press("F9")
     page.keyboard.press("F9")
     expect(page.locator("#status-pending")).to_have_attribute("data-count", "3")

@@ -24,7 +24,11 @@ async function start() {
   }
   await storageCheck();
   const deviceId = await currentDeviceId();
-  if (!deviceId) return show("enrol");
+  if (!deviceId) {
+    Object.assign($("status-line"), { textContent: T.not_enrolled });
+    $("status-line").dataset.state = "not_enrolled";
+    return show("enrol");
+  }
   await deviceUse(deviceId);
 }
 
