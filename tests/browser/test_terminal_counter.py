@@ -92,3 +92,22 @@ def test_an_operation_the_server_refuses_is_shown_with_its_reason_and_the_next_s
     assert shop.query(lambda: list(Sale.objects.filter(source="offline").values_list("receipt_number", flat=True))) == [good]
     assert shop.query(lambda: ReviewItem.objects.filter(kind="rejected").count()) == 1  # in the manager's review queue
     context.close()
+
+
+def test_the_counter_warns_as_sales_wait_too_long_and_as_its_gold_rate_grows_old(playwright_driver, shop, tmp_path):
+    import time
+
+    context, page = _ready(playwright_driver, shop, tmp_path, "Counter warnings")
+    # Persistent storage asked for; the counter says so when the browser refuses (headless Chromium does).
+    persisted = page.evaluate("() => navigator.storage.persisted()")
+    expect(page.locator("#warnings [data-key=persist]")).to_have_count(0 if persisted else 1)
+    expect(page.locator("#warnings [data-key=offline_long]")).to_have_count(0)
+    expect(page.locator("#warnings [data-key=rate]")).to_have_count(0)
+    context.set_offline(True)
+    sell(page, "RING-3")
+    # Sixty hours on: the sale has waited past three quarters of max_offline_hours (72), the rate past the shop's 24 h.
+    context.clock.set_fixed_time(time.time() + 60 * 3600)
+    expect(page.locator("#warnings [data-key=offline_long]")).to_be_visible()
+    expect(page.locator("#warnings [data-key=rate]")).to_be_visible()
+    shot(page, "terminal-warnings")
+    context.close()
