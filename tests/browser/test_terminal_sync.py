@@ -143,3 +143,22 @@ def test_a_revoked_browser_stops_keeps_its_unsent_sales_and_a_manager_imports_th
     assert sorted(s["receipt_number"] for s in sales) == sorted(receipts)
     assert {str(s["client_sale_id"]) for s in sales} == {op["client_sale_id"] for op in exported["operations"]}
     context.close()
+
+
+def test_an_enrolled_browser_sells_at_the_offline_counter_and_reaches_the_online_one_on_purpose(playwright_driver, shop, tmp_path):
+    from tests.conftest import PASSWORD
+
+    context, page = _terminal_ready(playwright_driver, shop, tmp_path, "Counter one path")
+    page.goto("/accounts/login/")
+    page.fill("#id_username", f"owner@{shop.key}.test")
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url("**/")
+    page.goto("/pos/")  # the staff counter, on a browser that is a terminal: its sales go through the journal
+    page.wait_for_url("**/pos/terminal/")
+    page.click("#online-counter")
+    page.wait_for_url("**/pos/?online=1")
+    page.goto("/pos/")  # chosen for this tab: it stays
+    page.wait_for_timeout(500)
+    assert page.url.endswith("/pos/")
+    context.close()
