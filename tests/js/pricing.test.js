@@ -1,6 +1,6 @@
 // PRICING.md's vectors against the browser terminal's pricing, in Node's
 // test runner (node --test tests/js/). The same file runs in Chromium
-// (tests/browser/test_terminal_pricing.py) and against the server's engine.
+// (tests/browser/terminal/test_pricing.py) and against the server's engine.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";

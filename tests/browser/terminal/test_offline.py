@@ -7,13 +7,13 @@ from django.db.models import Sum
 from playwright.sync_api import expect
 
 from tests.browser.conftest import needs_chromium, shot
-from tests.browser.terminal import enrol, open_profile, pending, sell, shop, server, playwright_driver, sign_in, synced  # noqa: F401
+from tests.browser.terminal.steps import enrol, open_profile, sell, sign_in, synced
 
 pytestmark = [needs_chromium]
 INVOICE = re.compile(r"^[A-Z0-9]+-\d{6}$")  # the server's invoice label; until then, "invoice number pending"
 
 
-def _server_sales(shop):
+def _server_sales(terminal_shop):
     from apps.inventory.models import Item, StockMovement
     from apps.sales.models import Sale
 
@@ -23,14 +23,14 @@ def _server_sales(shop):
         stock = dict(Item.objects.values_list("sku", "quantity"))
         return sales, ledger, stock
 
-    return shop.query(read)
+    return terminal_shop.query(read)
 
 
-def test_twenty_sales_offline_survive_closing_the_browser_and_reach_the_server_once(playwright_driver, shop, tmp_path):
+def test_twenty_sales_offline_survive_closing_the_browser_and_reach_the_server_once(playwright_driver, terminal_shop, tmp_path):
     profile = tmp_path / "profile"
-    context = open_profile(playwright_driver, profile, shop.url)
+    context = open_profile(playwright_driver, profile, terminal_shop.url)
     page = context.pages[0] if context.pages else context.new_page()
-    enrol(page, shop.code("Counter 1"))
+    enrol(page, terminal_shop.code("Counter 1"))
     sign_in(page)
     synced(page, items=6)
     context.set_offline(True)
@@ -43,15 +43,15 @@ def test_twenty_sales_offline_survive_closing_the_browser_and_reach_the_server_o
     context.close()
 
     # Opened again with the network still down: the page comes from the service worker, the sales from IndexedDB.
-    context = open_profile(playwright_driver, profile, shop.url, offline=True)
+    context = open_profile(playwright_driver, profile, terminal_shop.url, offline=True)
     page = context.pages[0] if context.pages else context.new_page()
     page.goto("/pos/terminal/")
     sign_in(page)  # offline: checked against the hash kept at the online sign-in
     expect(page.locator("#status-pending")).to_have_attribute("data-count", "20")
-    assert _server_sales(shop)[0] == []
+    assert _server_sales(terminal_shop)[0] == []
     context.set_offline(False)
     synced(page)
-    sales, ledger, stock = _server_sales(shop)
+    sales, ledger, stock = _server_sales(terminal_shop)
     assert len(sales) == 20
     assert len({invoice for invoice, _, _ in sales}) == 20
     assert sorted(receipt for _, receipt, _ in sales) == sorted(receipts)

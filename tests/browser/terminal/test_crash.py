@@ -12,7 +12,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.browser.conftest import needs_chromium
-from tests.browser.terminal import TerminalShop, db_open, enrol, free_port, open_profile, playwright_driver, sell, sign_in, synced  # noqa: F401
+from tests.browser.terminal.steps import TerminalShop, enrol, free_port, open_profile, sell, sign_in, synced
 from tests.conftest import child_env
 from tests.helpers import gunicorn_start
 

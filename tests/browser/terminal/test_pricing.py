@@ -14,7 +14,7 @@ from apps.inventory import pricing as engine
 from pos_terminal.pricing import price_line, tax_rules
 from tests.browser.conftest import needs_chromium
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 VECTORS = json.loads((ROOT / "tests/js/pricing_vectors.json").read_text())
 
 

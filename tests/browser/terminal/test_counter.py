@@ -9,24 +9,24 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from tests.browser.conftest import needs_chromium, shot
-from tests.browser.terminal import enrol, open_profile, playwright_driver, scan, sell, server, shop, sign_in, synced  # noqa: F401
+from tests.browser.terminal.steps import enrol, open_profile, scan, sell, sign_in, synced
 
 pytestmark = [needs_chromium]
 
 
-def _ready(driver, shop, tmp_path, name):
-    context = open_profile(driver, tmp_path / name, shop.url)
+def _ready(driver, terminal_shop, tmp_path, name):
+    context = open_profile(driver, tmp_path / name, terminal_shop.url)
     page = context.pages[0] if context.pages else context.new_page()
-    enrol(page, shop.code(name), name=name)
+    enrol(page, terminal_shop.code(name), name=name)
     sign_in(page)
     synced(page, items=6)
     return context, page
 
 
-def test_a_new_customer_old_gold_and_two_payments_offline_arrive_as_one_sale(playwright_driver, shop, tmp_path):
+def test_a_new_customer_old_gold_and_two_payments_offline_arrive_as_one_sale(playwright_driver, terminal_shop, tmp_path):
     from apps.sales.models import Sale
 
-    context, page = _ready(playwright_driver, shop, tmp_path, "Counter full")
+    context, page = _ready(playwright_driver, terminal_shop, tmp_path, "Counter full")
     context.set_offline(True)
     scan(page, "RING-0")  # 51,554,400: gold 40,000,000, making 7,200,000, profit 3,304,000, VAT 1,050,400
     page.click("#customer-new summary")
@@ -54,7 +54,7 @@ def test_a_new_customer_old_gold_and_two_payments_offline_arrive_as_one_sale(pla
         return (sale.total, sale.customer.full_name if sale.customer else None, sale.customer.phone if sale.customer else None,
                 sorted((p.method, p.amount) for p in sale.payments.all()), [t.value for t in sale.trade_ins.all()])
 
-    total, customer, phone, payments, trade_ins = shop.query(read)
+    total, customer, phone, payments, trade_ins = terminal_shop.query(read)
     assert total == Decimal("51554400")
     assert (customer, phone) == ("Leila Ahmadi", "+989123456789")  # the server keeps phones in E.164
     assert trade_ins == [Decimal("15680000")]
@@ -63,11 +63,11 @@ def test_a_new_customer_old_gold_and_two_payments_offline_arrive_as_one_sale(pla
     context.close()
 
 
-def test_an_operation_the_server_refuses_is_shown_with_its_reason_and_the_next_sale_still_goes_through(playwright_driver, shop, tmp_path):
+def test_an_operation_the_server_refuses_is_shown_with_its_reason_and_the_next_sale_still_goes_through(playwright_driver, terminal_shop, tmp_path):
     from apps.review.models import ReviewItem
     from apps.sales.models import Sale
 
-    context, page = _ready(playwright_driver, shop, tmp_path, "Counter refused")
+    context, page = _ready(playwright_driver, terminal_shop, tmp_path, "Counter refused")
     # A journal file whose one sale names an item the shop never had: the server can never apply it.
     bad = {"format": "zargar-terminal-journal", "version": 1, "device_id": "elsewhere", "operations": [{
         "op_id": "6f1f0a8e-0000-4000-8000-000000000001", "type": "sale.create", "occurred_at": "2026-12-03T10:00:00+03:30",
@@ -89,15 +89,15 @@ def test_an_operation_the_server_refuses_is_shown_with_its_reason_and_the_next_s
     expect(page.locator("#journal tbody tr[data-receipt='%s']" % good)).to_have_attribute("data-state", "applied")
     expect(page.locator("#status-conflicts")).to_have_attribute("data-count", "1")
     shot(page, "terminal-rejected")
-    assert shop.query(lambda: list(Sale.objects.filter(source="offline").values_list("receipt_number", flat=True))) == [good]
-    assert shop.query(lambda: ReviewItem.objects.filter(kind="rejected").count()) == 1  # in the manager's review queue
+    assert terminal_shop.query(lambda: list(Sale.objects.filter(source="offline").values_list("receipt_number", flat=True))) == [good]
+    assert terminal_shop.query(lambda: ReviewItem.objects.filter(kind="rejected").count()) == 1  # in the manager's review queue
     context.close()
 
 
-def test_the_counter_warns_as_sales_wait_too_long_and_as_its_gold_rate_grows_old(playwright_driver, shop, tmp_path):
+def test_the_counter_warns_as_sales_wait_too_long_and_as_its_gold_rate_grows_old(playwright_driver, terminal_shop, tmp_path):
     import time
 
-    context, page = _ready(playwright_driver, shop, tmp_path, "Counter warnings")
+    context, page = _ready(playwright_driver, terminal_shop, tmp_path, "Counter warnings")
     # Persistent storage asked for; the counter says so when the browser refuses (headless Chromium does).
     persisted = page.evaluate("() => navigator.storage.persisted()")
     expect(page.locator("#warnings [data-key=persist]")).to_have_count(0 if persisted else 1)

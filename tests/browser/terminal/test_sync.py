@@ -7,34 +7,34 @@ import json
 from playwright.sync_api import expect
 
 from tests.browser.conftest import needs_chromium, shot
-from tests.browser.terminal import enrol, open_profile, pending, scan, sell, shop, server, playwright_driver, sign_in, synced  # noqa: F401
+from tests.browser.terminal.steps import enrol, open_profile, scan, sell, sign_in, synced
 
 pytestmark = [needs_chromium]
 
 
-def _sales(shop):
+def _sales(terminal_shop):
     from apps.sales.models import Sale
 
-    return shop.query(lambda: list(Sale.objects.filter(source="offline").values("invoice_number", "receipt_number", "client_sale_id", "device_id")))
+    return terminal_shop.query(lambda: list(Sale.objects.filter(source="offline").values("invoice_number", "receipt_number", "client_sale_id", "device_id")))
 
 
-def _operations(shop):
+def _operations(terminal_shop):
     from apps.pos_sync.models import Operation
 
-    return shop.query(lambda: list(Operation.objects.order_by("device_id", "seq").values_list("device_id", "seq", "type")))
+    return terminal_shop.query(lambda: list(Operation.objects.order_by("device_id", "seq").values_list("device_id", "seq", "type")))
 
 
-def _terminal_ready(driver, shop, tmp_path, name: str):
-    context = open_profile(driver, tmp_path / name, shop.url)
+def _terminal_ready(driver, terminal_shop, tmp_path, name: str):
+    context = open_profile(driver, tmp_path / name, terminal_shop.url)
     page = context.pages[0] if context.pages else context.new_page()
-    enrol(page, shop.code(name), name=name)
+    enrol(page, terminal_shop.code(name), name=name)
     sign_in(page)
     synced(page, items=6)
     return context, page
 
 
-def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(playwright_driver, shop, tmp_path):
-    context, first = _terminal_ready(playwright_driver, shop, tmp_path, "Counter tabs")
+def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(playwright_driver, terminal_shop, tmp_path):
+    context, first = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter tabs")
     second = context.new_page()
     second.goto("/pos/terminal/")
     sign_in(second)
@@ -52,17 +52,17 @@ def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(p
     context.set_offline(False)
     synced(first)
     synced(second)
-    sales = _sales(shop)
+    sales = _sales(terminal_shop)
     assert len(sales) == 20
     assert len({s["invoice_number"] for s in sales}) == 20
-    operations = _operations(shop)
+    operations = _operations(terminal_shop)
     assert [seq for _, seq, _ in operations] == list(range(1, 21))
     assert sorted(s["receipt_number"] for s in sales) == [f"{sales[0]['receipt_number'][:-7]}-{n:06d}" for n in range(1, 21)]
     context.close()
 
 
-def test_a_double_click_enter_held_down_and_f9_twice_each_make_one_sale(playwright_driver, shop, tmp_path):
-    context, page = _terminal_ready(playwright_driver, shop, tmp_path, "Counter keys")
+def test_a_double_click_enter_held_down_and_f9_twice_each_make_one_sale(playwright_driver, terminal_shop, tmp_path):
+    context, page = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter keys")
     context.set_offline(True)
     ready = expect(page.locator("#checkout-button")).to_be_enabled
     scan(page, "RING-1")
@@ -84,15 +84,15 @@ def test_a_double_click_enter_held_down_and_f9_twice_each_make_one_sale(playwrig
     assert page.locator("#status-pending").get_attribute("data-count") == "3"
     context.set_offline(False)
     synced(page)
-    assert len(_sales(shop)) == 3
+    assert len(_sales(terminal_shop)) == 3
     context.close()
 
 
-def test_one_unique_piece_sold_by_two_browsers_offline_is_two_sales_and_one_oversold_review(playwright_driver, shop, tmp_path):
+def test_one_unique_piece_sold_by_two_browsers_offline_is_two_sales_and_one_oversold_review(playwright_driver, terminal_shop, tmp_path):
     from apps.review.models import ReviewItem
 
-    a_context, a = _terminal_ready(playwright_driver, shop, tmp_path, "Counter A")
-    b_context, b = _terminal_ready(playwright_driver, shop, tmp_path, "Counter B")
+    a_context, a = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter A")
+    b_context, b = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter B")
     a_context.set_offline(True)
     b_context.set_offline(True)
     sell(a, "ONE-OFF")
@@ -103,26 +103,26 @@ def test_one_unique_piece_sold_by_two_browsers_offline_is_two_sales_and_one_over
     expect(b.locator("#status-conflicts")).to_have_attribute("data-count", "1", timeout=30_000)
     expect(b.locator("#journal tbody tr.flagged")).to_have_count(1)
     shot(b, "terminal-oversold-conflict")
-    sales = _sales(shop)
+    sales = _sales(terminal_shop)
     assert len(sales) == 2
-    reviews = shop.query(lambda: list(ReviewItem.objects.filter(kind="oversold").values_list("kind", flat=True)))
+    reviews = terminal_shop.query(lambda: list(ReviewItem.objects.filter(kind="oversold").values_list("kind", flat=True)))
     assert reviews == ["oversold"]
     a_context.close()
     b_context.close()
 
 
-def test_a_revoked_browser_stops_keeps_its_unsent_sales_and_a_manager_imports_them_once(playwright_driver, shop, tmp_path):
+def test_a_revoked_browser_stops_keeps_its_unsent_sales_and_a_manager_imports_them_once(playwright_driver, terminal_shop, tmp_path):
     from apps.branches.models import Terminal
     from apps.pos_sync.services import device_revoke
 
-    context, page = _terminal_ready(playwright_driver, shop, tmp_path, "Counter revoked")
+    context, page = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter revoked")
     context.set_offline(True)
     receipts = [sell(page, "RING-4"), sell(page, "RING-4")]
-    shop.query(lambda: device_revoke(terminal=Terminal.objects.get(name="Counter revoked")))
+    terminal_shop.query(lambda: device_revoke(terminal=Terminal.objects.get(name="Counter revoked")))
     context.set_offline(False)
     expect(page.locator("#warnings [data-key=revoked]")).to_be_visible(timeout=30_000)
     expect(page.locator("#counter")).to_be_hidden()
-    assert _sales(shop) == []
+    assert _sales(terminal_shop) == []
     with page.expect_download() as download:
         page.click("#export-button")
     exported = json.loads(open(download.value.path()).read())
@@ -130,7 +130,7 @@ def test_a_revoked_browser_stops_keeps_its_unsent_sales_and_a_manager_imports_th
     shot(page, "terminal-revoked")
 
     # The same browser, enrolled again with a fresh code, imports the file: each sale once, imported twice or not.
-    enrol(page, shop.code("Counter revoked"), name="Counter revoked")
+    enrol(page, terminal_shop.code("Counter revoked"), name="Counter revoked")
     sign_in(page)
     path = tmp_path / "journal.json"
     path.write_text(json.dumps(exported))
@@ -139,18 +139,18 @@ def test_a_revoked_browser_stops_keeps_its_unsent_sales_and_a_manager_imports_th
     page.set_input_files("#import-file", str(path))
     expect(page.locator("#device-message")).to_have_attribute("data-count", "0")
     synced(page)
-    sales = _sales(shop)
+    sales = _sales(terminal_shop)
     assert sorted(s["receipt_number"] for s in sales) == sorted(receipts)
     assert {str(s["client_sale_id"]) for s in sales} == {op["client_sale_id"] for op in exported["operations"]}
     context.close()
 
 
-def test_an_enrolled_browser_sells_at_the_offline_counter_and_reaches_the_online_one_on_purpose(playwright_driver, shop, tmp_path):
+def test_an_enrolled_browser_sells_at_the_offline_counter_and_reaches_the_online_one_on_purpose(playwright_driver, terminal_shop, tmp_path):
     from tests.conftest import PASSWORD
 
-    context, page = _terminal_ready(playwright_driver, shop, tmp_path, "Counter one path")
+    context, page = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter one path")
     page.goto("/accounts/login/")
-    page.fill("#id_username", f"owner@{shop.key}.test")
+    page.fill("#id_username", f"owner@{terminal_shop.key}.test")
     page.fill("#id_password", PASSWORD)
     page.press("#id_password", "Enter")
     page.wait_for_url("**/")

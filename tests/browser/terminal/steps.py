@@ -1,16 +1,14 @@
-"""What the browser-terminal tests share: a shop of their own served by a
-real gunicorn (static files included, WhiteNoise), Debian's Chromium with
-persistent profiles, and the steps a cashier takes on /pos/terminal/."""
+"""The browser-terminal tests' shop (TerminalShop) and the steps a cashier
+takes on /pos/terminal/; the fixtures are in conftest.py."""
 import socket
 import uuid
 from decimal import Decimal
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import PASSWORD, child_env, drop_shops_committed, in_shop, run_committed
-from tests.helpers import gunicorn_serving, shop_of_its_own
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import PASSWORD, drop_shops_committed, in_shop, run_committed
+from tests.helpers import shop_of_its_own
 from tests.vectors import PLAIN_RING
 
 CASHIER = "cashier@terminal.test"
@@ -67,37 +65,6 @@ class TerminalShop:
         drop_shops_committed(schema_name=self.tenant.schema_name)
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup):
-    with gunicorn_serving("--workers", "2", "--threads", "4", port=free_port(), env=child_env()) as url:
-        yield url
-
-
-@pytest.fixture
-def shop(server, django_db_blocker):
-    with django_db_blocker.unblock():
-        made = TerminalShop()
-        made.url = f"http://{made.domain}:{server.rsplit(':', 1)[1]}"
-        yield made
-        made.drop()
-
-
-@pytest.fixture
-def db_open(django_db_setup, django_db_blocker):
-    """The database open to this test's own threads, with no test transaction: what the servers commit is seen."""
-    with django_db_blocker.unblock():
-        yield
-
-
-@pytest.fixture(scope="module")
-def playwright_driver():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as driver:
-        yield driver
-
-
 def open_profile(driver, profile_dir, base_url: str, **options):
     """A Chromium with a profile on disk: what it stores survives closing it."""
     context = driver.chromium.launch_persistent_context(
@@ -144,6 +111,3 @@ def sell(page, code: str) -> str:
     expect(page.locator("#receipt-number")).not_to_have_text(before)
     return page.locator("#receipt-number").text_content()
 
-
-def pending(page) -> int:
-    return int(page.locator("#status-pending").get_attribute("data-count") or 0)
