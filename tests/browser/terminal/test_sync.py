@@ -35,6 +35,22 @@ def _terminal_ready(driver, terminal_shop, tmp_path, name: str):
 
 def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(playwright_driver, terminal_shop, tmp_path):
     context, first = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter tabs")
+    pushes, in_flight = [], [0, 0]  # statuses; pushes in flight now, and at most, across both tabs
+
+    def sent(request):
+        if request.url.endswith("/sync/push"):
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+
+    def done(request):
+        if request.url.endswith("/sync/push"):
+            in_flight[0] -= 1
+            response = request.response()
+            pushes.append(response.status if response else None)
+
+    context.on("request", sent)
+    context.on("requestfinished", done)
+    context.on("requestfailed", done)
     second = context.new_page()
     second.goto("/pos/terminal/")
     sign_in(second)
@@ -50,6 +66,8 @@ def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(p
             expect(page.locator("#cart-empty")).to_be_visible()
     expect(first.locator("#status-pending")).to_have_attribute("data-count", "20")
     context.set_offline(False)
+    for page in (first, second):  # both tabs push at once, as when the shop's internet comes back
+        page.evaluate("() => window.dispatchEvent(new Event('online'))")
     synced(first)
     synced(second)
     sales = _sales(terminal_shop)
@@ -57,6 +75,8 @@ def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(p
     assert len({s["invoice_number"] for s in sales}) == 20
     operations = _operations(terminal_shop)
     assert [seq for _, seq, _ in operations] == list(range(1, 21))
+    assert pushes and set(pushes) == {200}
+    assert in_flight[1] == 1  # one push at a time per device, across tabs (the Web Lock)
     assert sorted(s["receipt_number"] for s in sales) == [f"{sales[0]['receipt_number'][:-7]}-{n:06d}" for n in range(1, 21)]
     context.close()
 
