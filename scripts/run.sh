@@ -27,6 +27,7 @@ cat <<TEXT
 
   Zargar is running. Open http://demo.localhost:$PORT/
   $(echo "$login" | sed "2s/^/  /")
+  Offline counter: http://demo.localhost:$PORT/pos/terminal/ (enrol it with a code from Terminals)
   Operators' site: http://localhost:$PORT/admin/    Ctrl-C stops everything.
 
 TEXT
