@@ -192,7 +192,7 @@ async function statusShow() {
   warn("offline_long", pending.length && oldest > 0.75 * hours * 3600_000 ? say("offline_long", { age: age(oldest), hours: number(hours) }) : null);
   const rate = goldRateCurrent(state.rates, new Date(Date.now() - 1000 * Number(state.skew || 0)));
   const maxAge = Number(((await store.meta("tax_rule")) || {}).gold_rate_max_age_hours || 0);
-  if (!rate) warn("rate", T.no_rate);
+  if (!rate) warn("rate", pulled ? T.no_rate : null);  // before the first pull, no rate is no news
   else warn("rate", maxAge && Date.now() - Date.parse(rate.effective_at) > maxAge * 3600_000 ? say("rate_stale", { age: age(Date.now() - Date.parse(rate.effective_at)) }) : null);
   const [items, customers, nextSeq] = await Promise.all([store.countOf("items"), store.countOf("customers"), store.meta("next_seq")]);
   $("device-facts").dataset.items = items;
