@@ -75,6 +75,17 @@ def open_profile(driver, profile_dir, base_url: str, **options):
     return context
 
 
+def terminal_ready(driver, shop: TerminalShop, tmp_path, name: str):
+    """A browser of its own, enrolled on terminal `name`, the cashier signed
+    in and the catalogue pulled: (context, page)."""
+    context = open_profile(driver, tmp_path / name, shop.url)
+    page = context.pages[0] if context.pages else context.new_page()
+    enrol(page, shop.code(name), name=name)
+    sign_in(page)
+    synced(page, items=6)
+    return context, page
+
+
 def enrol(page, code: str, name: str = "Browser counter"):
     page.goto("/pos/terminal/")
     page.fill("#enrol-form [name=code]", code)

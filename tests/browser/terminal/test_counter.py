@@ -9,24 +9,15 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from tests.browser.conftest import needs_chromium, shot
-from tests.browser.terminal.steps import enrol, open_profile, scan, sell, sign_in, synced
+from tests.browser.terminal.steps import scan, sell, synced, terminal_ready
 
 pytestmark = [needs_chromium]
-
-
-def _ready(driver, terminal_shop, tmp_path, name):
-    context = open_profile(driver, tmp_path / name, terminal_shop.url)
-    page = context.pages[0] if context.pages else context.new_page()
-    enrol(page, terminal_shop.code(name), name=name)
-    sign_in(page)
-    synced(page, items=6)
-    return context, page
 
 
 def test_a_new_customer_old_gold_and_two_payments_offline_arrive_as_one_sale(playwright_driver, terminal_shop, tmp_path):
     from apps.sales.models import Sale
 
-    context, page = _ready(playwright_driver, terminal_shop, tmp_path, "Counter full")
+    context, page = terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter full")
     context.set_offline(True)
     scan(page, "RING-0")  # 51,554,400: gold 40,000,000, making 7,200,000, profit 3,304,000, VAT 1,050,400
     page.click("#customer-new summary")
@@ -67,7 +58,7 @@ def test_an_operation_the_server_refuses_is_shown_with_its_reason_and_the_next_s
     from apps.review.models import ReviewItem
     from apps.sales.models import Sale
 
-    context, page = _ready(playwright_driver, terminal_shop, tmp_path, "Counter refused")
+    context, page = terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter refused")
     # A journal file whose one sale names an item the shop never had: the server can never apply it.
     bad = {"format": "zargar-terminal-journal", "version": 1, "device_id": "elsewhere", "operations": [{
         "op_id": "6f1f0a8e-0000-4000-8000-000000000001", "type": "sale.create", "occurred_at": "2026-12-03T10:00:00+03:30",
@@ -97,7 +88,7 @@ def test_an_operation_the_server_refuses_is_shown_with_its_reason_and_the_next_s
 def test_the_counter_warns_as_sales_wait_too_long_and_as_its_gold_rate_grows_old(playwright_driver, terminal_shop, tmp_path):
     import time
 
-    context, page = _ready(playwright_driver, terminal_shop, tmp_path, "Counter warnings")
+    context, page = terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter warnings")
     # Persistent storage asked for; the counter says so when the browser refuses (headless Chromium does).
     persisted = page.evaluate("() => navigator.storage.persisted()")
     expect(page.locator("#warnings [data-key=persist]")).to_have_count(0 if persisted else 1)

@@ -7,7 +7,7 @@ import json
 from playwright.sync_api import expect
 
 from tests.browser.conftest import needs_chromium, shot
-from tests.browser.terminal.steps import enrol, open_profile, scan, sell, sign_in, synced
+from tests.browser.terminal.steps import enrol, scan, sell, sign_in, synced, terminal_ready
 
 pytestmark = [needs_chromium]
 
@@ -24,17 +24,8 @@ def _operations(terminal_shop):
     return terminal_shop.query(lambda: list(Operation.objects.order_by("device_id", "seq").values_list("device_id", "seq", "type")))
 
 
-def _terminal_ready(driver, terminal_shop, tmp_path, name: str):
-    context = open_profile(driver, tmp_path / name, terminal_shop.url)
-    page = context.pages[0] if context.pages else context.new_page()
-    enrol(page, terminal_shop.code(name), name=name)
-    sign_in(page)
-    synced(page, items=6)
-    return context, page
-
-
 def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(playwright_driver, terminal_shop, tmp_path):
-    context, first = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter tabs")
+    context, first = terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter tabs")
     pushes, in_flight = [], [0, 0]  # statuses; pushes in flight now, and at most, across both tabs
 
     def sent(request):
@@ -82,7 +73,7 @@ def test_two_tabs_of_one_browser_selling_offline_never_share_a_sequence_number(p
 
 
 def test_a_double_click_enter_held_down_and_f9_twice_each_make_one_sale(playwright_driver, terminal_shop, tmp_path):
-    context, page = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter keys")
+    context, page = terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter keys")
     context.set_offline(True)
     ready = expect(page.locator("#checkout-button")).to_be_enabled
     scan(page, "RING-1")
@@ -111,8 +102,8 @@ def test_a_double_click_enter_held_down_and_f9_twice_each_make_one_sale(playwrig
 def test_one_unique_piece_sold_by_two_browsers_offline_is_two_sales_and_one_oversold_review(playwright_driver, terminal_shop, tmp_path):
     from apps.review.models import ReviewItem
 
-    a_context, a = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter A")
-    b_context, b = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter B")
+    a_context, a = terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter A")
+    b_context, b = terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter B")
     a_context.set_offline(True)
     b_context.set_offline(True)
     sell(a, "ONE-OFF")
@@ -135,7 +126,7 @@ def test_a_revoked_browser_stops_keeps_its_unsent_sales_and_a_manager_imports_th
     from apps.branches.models import Terminal
     from apps.pos_sync.services import device_revoke
 
-    context, page = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter revoked")
+    context, page = terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter revoked")
     context.set_offline(True)
     receipts = [sell(page, "RING-4"), sell(page, "RING-4")]
     terminal_shop.query(lambda: device_revoke(terminal=Terminal.objects.get(name="Counter revoked")))
@@ -168,7 +159,7 @@ def test_a_revoked_browser_stops_keeps_its_unsent_sales_and_a_manager_imports_th
 def test_an_enrolled_browser_sells_at_the_offline_counter_and_reaches_the_online_one_on_purpose(playwright_driver, terminal_shop, tmp_path):
     from tests.conftest import PASSWORD
 
-    context, page = _terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter one path")
+    context, page = terminal_ready(playwright_driver, terminal_shop, tmp_path, "Counter one path")
     page.goto("/accounts/login/")
     page.fill("#id_username", f"owner@{terminal_shop.key}.test")
     page.fill("#id_password", PASSWORD)
