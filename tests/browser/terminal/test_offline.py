@@ -7,7 +7,8 @@ from django.db.models import Sum
 from playwright.sync_api import expect
 
 from tests.browser.conftest import needs_chromium, shot
-from tests.browser.terminal.steps import enrol, open_profile, sell, sign_in, synced
+from tests.browser.terminal.steps import CASHIER, enrol, open_profile, sell, sign_in, synced
+from tests.conftest import PASSWORD
 
 pytestmark = [needs_chromium]
 INVOICE = re.compile(r"^[A-Z0-9]+-\d{6}$")  # the server's invoice label; until then, "invoice number pending"
@@ -46,7 +47,16 @@ def test_twenty_sales_offline_survive_closing_the_browser_and_reach_the_server_o
     context = open_profile(playwright_driver, profile, terminal_shop.url, offline=True)
     page = context.pages[0] if context.pages else context.new_page()
     page.goto("/pos/terminal/")
-    sign_in(page)  # offline: checked against the hash kept at the online sign-in
+    # Offline, the password is checked against the hash kept at the online sign-in: a wrong one, or
+    # staff who never signed in on this browser, stay out.
+    said = page.evaluate("() => JSON.parse(document.getElementById('terminal-strings').textContent)")
+    for email, password, refusal in ((CASHIER, "not-the-password", "wrong_login"), (f"owner@{terminal_shop.key}.test", PASSWORD, "never_here")):
+        page.fill("#signin-form [name=email]", email)
+        page.fill("#signin-form [name=password]", password)
+        page.click("#signin-form button")
+        expect(page.locator("#signin-error")).to_have_text(said[refusal])
+        expect(page.locator("#counter")).to_be_hidden()
+    sign_in(page)
     expect(page.locator("#status-pending")).to_have_attribute("data-count", "20")
     assert _server_sales(terminal_shop)[0] == []
     context.set_offline(False)
