@@ -27,6 +27,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import log_in, needs_chromium
 from tests.conftest import PASSWORD, run_committed
 from tests.vectors import RING
+from tests.browser.conftest import RING_SKU
 
 pytestmark = [needs_chromium]
 
@@ -278,6 +279,51 @@ def test_the_counter_with_a_line_in_the_cart_fits(layout_page):
     page.once("dialog", lambda dialog: dialog.accept())  # "Clear this sale?": the session is shared
     page.click("form[action='/pos/clear/'] button")
     expect(page.locator("#cart-lines .cart-line")).to_have_count(0)
+    assert not problems, "\n".join(problems)
+
+
+def _enrolment_code(name: str) -> str:
+    """A fresh enrolment code for terminal `name` of the browser shop (made on first use)."""
+    from apps.branches.models import Branch, Terminal
+    from apps.branches.services import terminal_create
+    from apps.pos_sync.services import enrollment_code_issue
+    from apps.tenancy.models import Tenant
+    from tests.browser.conftest import DOMAIN
+
+    def issue():
+        with Tenant.objects.get(domains__domain=DOMAIN):
+            terminal = Terminal.objects.filter(name=name).first() or terminal_create(branch=Branch.objects.get(name="Main"), name=name)
+            return enrollment_code_issue(terminal=terminal).code
+
+    return run_committed(issue)
+
+
+@pytest.mark.parametrize("layout_page", CASES, ids=IDS, indirect=True)
+def test_the_offline_counter_with_a_cart_fits_and_keeps_its_columns(layout_page):
+    """The browser terminal, enrolled, with a piece, old gold and a payment in its cart and a sale in its journal."""
+    page, language, width = layout_page
+    page.goto("/pos/terminal/")
+    page.fill("#enrol-form [name=code]", _enrolment_code(f"Layout {language} {width}"))
+    page.click("#enrol-form button")
+    page.fill("#signin-form [name=email]", "owner@browser.test")
+    page.fill("#signin-form [name=password]", PASSWORD)
+    page.click("#signin-form button")
+    expect(page.locator("#status-line")).to_have_attribute("data-state", "synced", timeout=30_000)
+    for _ in range(2):  # one sold (the journal has a row), one left in the cart
+        page.fill("#scan-code", RING_SKU)
+        page.press("#scan-code", "Enter")
+        expect(page.locator("#checkout-button")).to_be_enabled()
+    page.click("#checkout-button")
+    page.fill("#scan-code", RING_SKU)
+    page.press("#scan-code", "Enter")
+    page.fill("#tradein-weight", "1.5")
+    page.click("#tradein-form button")
+    page.fill("#payment-amount", "1000")
+    page.click("#payment-form button")
+    expect(page.locator("#journal tbody tr")).to_have_count(1)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    page.screenshot(path=str(SCREENSHOTS / f"{language}-{width}-offline-counter.png"), full_page=True)
+    problems = page.evaluate(LAYOUT_PROBLEMS)
     assert not problems, "\n".join(problems)
 
 
