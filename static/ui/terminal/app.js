@@ -6,7 +6,7 @@ import { currentDeviceId, deviceOpen, deviceSave } from "./store.js";
 import { DeviceRevoked, Refused, Sync, Unavailable, backoffDelay, enroll } from "./sync.js";
 import { signIn } from "./signin.js";
 import { cartShow, checkout, counterInit, journalShow } from "./counter.js";
-import { $, T, age, number, say, warn } from "./ui.js";
+import { $, T, age, linkButton, number, say, warn } from "./ui.js";
 
 const SYNC_EVERY_MS = 15_000;
 
@@ -97,9 +97,7 @@ $("signin-form").addEventListener("submit", async (event) => {
 
 function signedIn(cashier) {
   state.cashier = cashier;
-  const out = document.createElement("button");
-  out.className = "link"; out.type = "button"; out.textContent = T.sign_out;
-  out.addEventListener("click", () => { sessionStorage.removeItem(`cashier:${state.device.device_id}`); location.reload(); });
+  const out = linkButton(T.sign_out, () => { sessionStorage.removeItem(`cashier:${state.device.device_id}`); location.reload(); });
   $("cashier").replaceChildren(`${T.cashier}: ${cashier.email} `, out);
   show("counter");
   cartShow();

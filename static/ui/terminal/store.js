@@ -152,7 +152,6 @@ export class Store {
     return found.sort((a, b) => a.seq - b.seq);
   }
 
-  pendingCount() { return this.db.countFromIndex("journal", "state", "pending"); }
   flaggedCount() { return this.db.countFromIndex("journal", "flagged", 1); }
 
   async journal({ limit = 50 } = {}) {

@@ -11,7 +11,6 @@
 // One push at a time per device, across tabs and windows: a push runs only
 // under the Web Lock "zargar-push:<device id>".
 const API = "/api/pos/v1";
-export const PROTOCOL_VERSION = 1;
 const BASE_SECONDS = 0.5;
 const CAP_SECONDS = 60;
 
