@@ -1,24 +1,18 @@
+// A browser enrolled as a POS terminal sells through its journal only: its
+// counter is the offline one (static/ui/terminal/). ?online=1 keeps this page
+// for the rest of the tab's session, for what only the online counter does
+// (exchanges, payouts, store credit).
+import { currentDeviceId } from "./terminal/store.js";
+
+const script = document.getElementById("pos-script");
+if (/[?&]online=1\b/.test(location.search)) sessionStorage.setItem("zargar-online-counter", "1");
+if (script && !sessionStorage.getItem("zargar-online-counter")) {
+  currentDeviceId().then((deviceId) => { if (deviceId) location.replace(script.dataset.terminal); }).catch(() => {});
+}
+
 // Counter keyboard shortcuts. Everything is also reachable with Tab/Enter.
 (function () {
   "use strict";
-  // A browser enrolled as a POS terminal sells through its journal only: its
-  // counter is the offline one (static/ui/terminal/). ?online=1 keeps this
-  // page for the rest of the tab's session, for what only the online counter
-  // does (exchanges, payouts, store credit).
-  var script = document.getElementById("pos-script");
-  if (/[?&]online=1\b/.test(location.search)) { sessionStorage.setItem("zargar-online-counter", "1"); }
-  if (script && indexedDB.databases && !sessionStorage.getItem("zargar-online-counter")) {
-    indexedDB.databases().then(function (dbs) {
-      if (!dbs.some(function (db) { return db.name === "zargar-terminal"; })) { return; }
-      var open = indexedDB.open("zargar-terminal");
-      open.onsuccess = function () {
-        var db = open.result;
-        if (!db.objectStoreNames.contains("pointer")) { db.close(); return; }
-        var read = db.transaction("pointer").objectStore("pointer").get("device_id");
-        read.onsuccess = function () { db.close(); if (read.result) { location.replace(script.dataset.terminal); } };
-      };
-    });
-  }
   var keys = {
     F2: "#scan-code",          // scan or search an item
     F3: "#customer-q",         // find a customer

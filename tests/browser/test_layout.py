@@ -283,17 +283,14 @@ def test_the_counter_with_a_line_in_the_cart_fits(layout_page):
 
 
 def _enrolment_code(name: str) -> str:
-    """A fresh enrolment code for terminal `name` of the browser shop (made on first use)."""
-    from apps.branches.models import Branch, Terminal
-    from apps.branches.services import terminal_create
-    from apps.pos_sync.services import enrollment_code_issue
+    """A fresh enrolment code for terminal `name` of the browser shop."""
     from apps.tenancy.models import Tenant
     from tests.browser.conftest import DOMAIN
+    from tests.browser.terminal.steps import terminal_code
 
     def issue():
         with Tenant.objects.get(domains__domain=DOMAIN):
-            terminal = Terminal.objects.filter(name=name).first() or terminal_create(branch=Branch.objects.get(name="Main"), name=name)
-            return enrollment_code_issue(terminal=terminal).code
+            return terminal_code(name)
 
     return run_committed(issue)
 

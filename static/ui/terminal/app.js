@@ -1,11 +1,11 @@
 // The browser counter as a POS terminal (docs/sync-protocol.md, "The
 // browser terminal"). Every sale goes into the local journal first and is
 // pushed from there, online or not: one path.
-import { goldRateCurrent, taxRules } from "./pricing.js";
+import { taxRules } from "./pricing.js";
 import { currentDeviceId, deviceOpen, deviceSave } from "./store.js";
 import { DeviceRevoked, Refused, Sync, Unavailable, backoffDelay, enroll } from "./sync.js";
 import { signIn } from "./signin.js";
-import { cartShow, checkout, counterInit, journalShow } from "./counter.js";
+import { cartShow, checkout, counterInit, journalShow, rateNow } from "./counter.js";
 import { $, T, age, linkButton, number, say, warn } from "./ui.js";
 
 const SYNC_EVERY_MS = 15_000;
@@ -188,7 +188,7 @@ async function statusShow() {
   $("status-conflicts").dataset.count = flagged;
   const hours = Number((limits || {}).max_offline_hours || 72);
   warn("offline_long", pending.length && oldest > 0.75 * hours * 3600_000 ? say("offline_long", { age: age(oldest), hours: number(hours) }) : null);
-  const rate = goldRateCurrent(state.rates, new Date(Date.now() - 1000 * Number(state.skew || 0)));
+  const rate = rateNow();
   const maxAge = Number(((await store.meta("tax_rule")) || {}).gold_rate_max_age_hours || 0);
   if (!rate) warn("rate", pulled ? T.no_rate : null);  // before the first pull, no rate is no news
   else warn("rate", maxAge && Date.now() - Date.parse(rate.effective_at) > maxAge * 3600_000 ? say("rate_stale", { age: age(Date.now() - Date.parse(rate.effective_at)) }) : null);

@@ -28,7 +28,8 @@ export function counterInit(shared, onJournalled) {
 
 const exponent = () => (state.rules ? state.rules.exponent : 0);
 const shown = (amount) => moneyShown(amount, exponent());
-const rateNow = () => goldRateCurrent(state.rates, new Date(Date.now() - 1000 * Number(state.skew || 0)));
+/** The pulled rate in force now, by the server's clock as the last handshake told it. */
+export const rateNow = () => goldRateCurrent(state.rates, new Date(Date.now() - 1000 * Number(state.skew || 0)));
 
 // -- scanning ---------------------------------------------------------------
 

@@ -20,6 +20,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def terminal_code(name: str) -> str:
+    """In the current shop: a fresh enrolment code for terminal `name` of the
+    Main branch (the terminal made on first use)."""
+    from apps.branches.models import Branch, Terminal
+    from apps.branches.services import terminal_create
+    from apps.pos_sync.services import enrollment_code_issue
+
+    terminal = Terminal.objects.filter(name=name).first() or terminal_create(branch=Branch.objects.get(name="Main"), name=name)
+    return enrollment_code_issue(terminal=terminal).code
+
+
 class TerminalShop:
     """A committed shop: 5 rings of 100 pieces (RING-0..4), one unique
     bangle (ONE-OFF), a gold rate, a customer and a cashier."""
@@ -48,15 +59,7 @@ class TerminalShop:
 
     def code(self, name: str) -> str:
         """A fresh enrolment code for terminal `name` (created on first use)."""
-        from apps.branches.models import Branch, Terminal
-        from apps.branches.services import terminal_create
-        from apps.pos_sync.services import enrollment_code_issue
-
-        def issue():
-            terminal = Terminal.objects.filter(name=name).first() or terminal_create(branch=Branch.objects.get(name="Main"), name=name)
-            return enrollment_code_issue(terminal=terminal).code
-
-        return in_shop(self.tenant, issue)
+        return in_shop(self.tenant, terminal_code, name)
 
     def query(self, fn):
         return in_shop(self.tenant, fn)
