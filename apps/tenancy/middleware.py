@@ -7,6 +7,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 from apps.core.errors import error_response
 from apps.core.views import not_found
+from apps.tenancy.selectors import shop_for_host
 
 # Answered on every host, before any database access, so that they still
 # answer (or say what is down) when PostgreSQL is.
@@ -14,29 +15,33 @@ HOST_INDEPENDENT_PATHS = {"/healthz", "/readyz"}
 
 
 class ShopMiddleware(TenantMainMiddleware):
+    """django-tenants' routing, with the shop found in one query on whatever
+    schema the connection points at (apps.tenancy.selectors.shop_for_host),
+    so that a request for the shop the connection already serves sends no
+    `SET search_path` at all (apps/core/db/base.py)."""
+
     def process_request(self, request):
         if request.path in HOST_INDEPENDENT_PATHS:
             connection.set_schema_to_public()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             return None
         try:
-            request.get_host()
+            hostname = self.hostname_from_request(request)
         except DisallowedHost:  # django-tenants would answer an empty HTML 404, also under /api/
+            connection.set_schema_to_public()
             return not_found(request, "No shop at this address.")
-        response = super().process_request(request)
-        if response is not None:
-            return response
-        tenant = request.tenant
-        if tenant.is_template:
+        tenant = shop_for_host(hostname)
+        if tenant is None or tenant.is_template:
             connection.set_schema_to_public()
             return not_found(request, "No shop at this address.")
         if tenant.status != tenant.Status.ACTIVE:
             connection.set_schema_to_public()
             return shop_suspended(request)
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        connection.set_tenant(tenant)
+        self.setup_url_routing(request)
         return None
-
-    def no_tenant_found(self, request, hostname):
-        return not_found(request, "No shop at this address.")
 
 
 def shop_suspended(request):

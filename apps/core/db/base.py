@@ -3,7 +3,9 @@ The database backend (ENGINE "apps.core.db"): django-tenants' schema
 switching, made safe behind PgBouncer in transaction pooling mode.
 
 django-tenants points a connection at a shop with a session-level `SET
-search_path`, issued once per connection and schema (TENANT_LIMIT_SET_CALLS).
+search_path`. Here it is issued only when the path the session carries (kept
+across requests, forgotten wherever django-tenants forgets it: rollback,
+savepoint rollback, close) differs from the current shop's.
 Behind a transaction pooler the session is not ours: every transaction (in
 autocommit, every statement) may run on another server connection, which
 still carries the search_path its last client set there, another shop's.
@@ -109,8 +111,21 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             cursor.cursor.search_path_prefix = self._search_path_prefix
         return cursor
 
-    def _handle_search_path(self, cursor=None):
+    def set_tenant(self, tenant, include_public=True):
+        # django-tenants forgets the session's path on every set_tenant, so
+        # each request paid two `SET search_path` (public to find the shop,
+        # then the shop) even when the connection already pointed at it.
+        # In session mode the path set is kept, and compared below.
+        session_path = self.search_path_set_schemas
+        super().set_tenant(tenant, include_public)
         if not self.transaction_pooling:
+            self.search_path_set_schemas = session_path
+
+    def _handle_search_path(self, cursor=None):
+        if self.transaction_pooling or self._setting_search_path:
+            return
+        if not self.schema_name or self.search_path_set_schemas != self._get_cursor_search_paths():
+            self.search_path_set_schemas = None  # TENANT_LIMIT_SET_CALLS skips the SET while this is set
             super()._handle_search_path(cursor)
 
     def _search_path_prefix(self) -> str:
