@@ -18,6 +18,7 @@ from apps.core.api import ApiView, Pagination, QueryFilters, require, require_to
 from apps.core.errors import ApplicationError
 from apps.core.fields import DecimalString, Text, UniqueList, money, weight
 from apps.core.schema import ERROR_RESPONSES
+from apps.core.serializers import PlainRepresentation
 from apps.inventory import selectors, shop_pricing
 from apps.inventory.filters import ItemFilter
 from apps.inventory.models import RATE, Category, GoldRate, Item
@@ -114,7 +115,7 @@ _COST = money()
 _PRICE = ItemPriceSerializer()
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(PlainRepresentation, serializers.ModelSerializer):
     """An item as staff see it. `cost` is null for staff who may not manage
     inventory; `price` is null (and `price_unavailable` says why) when the
     item cannot be priced now, e.g. before the first gold rate is set."""

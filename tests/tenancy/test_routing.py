@@ -96,3 +96,14 @@ def test_a_rolled_back_search_path_is_set_again(shop_a, shop_b):
     # The rollback took the server back to A; the connection still means B.
     assert set(Branch.objects.values_list("name", flat=True)) == {"Main", "Airport"}
     assert connection.connection.execute("SHOW search_path").fetchone()[0] == "shop_b, public"
+
+
+def test_the_shop_routing_reads_is_the_orm_s_shop_field_for_field(shop_a):
+    from apps.tenancy.models import Tenant
+    from apps.tenancy.selectors import shop_for_host
+
+    routed = shop_for_host("shop-a.localhost")
+    kept = Tenant.objects.get(pk=shop_a.pk)
+    assert [getattr(routed, f.attname) for f in Tenant._meta.concrete_fields] == \
+        [getattr(kept, f.attname) for f in Tenant._meta.concrete_fields]
+    assert not routed._state.adding and shop_for_host("nobody.localhost") is None
