@@ -7,7 +7,9 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import translation
+from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from apps.ui import dates, formatting, labels
 from apps.ui.words import amount_in_words
@@ -95,6 +97,27 @@ def query(context, **changes):
         else:
             params[key] = value
     return "?" + params.urlencode() if params else "?"
+
+
+# The permissions the top bar's links depend on (ui/_nav.html).
+NAV_PERMISSIONS = ("sell", "view_reports", "manage_inventory", "manage_customers", "resolve_review", "manage_terminals",
+                   "manage_staff", "manage_shop")
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context):
+    """The top bar's links. They depend only on the language, the URLs and
+    which of NAV_PERMISSIONS the user has, so each such combination is
+    rendered once per process (eleven URL reversals and translations a page
+    saved: docs/performance.md)."""
+    user = context["user"]
+    granted = tuple(user.has_perm(f"accounts.{name}") for name in NAV_PERMISSIONS)
+    return _nav(translation.get_language(), get_urlconf(), get_script_prefix(), granted)
+
+
+@lru_cache(maxsize=256)
+def _nav(language: str, urlconf, prefix: str, granted: tuple) -> str:
+    return mark_safe(render_to_string("ui/_nav.html", {"can": dict(zip(NAV_PERMISSIONS, granted))}).strip())  # noqa: S308 (our template)
 
 
 @register.simple_tag
