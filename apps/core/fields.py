@@ -38,11 +38,19 @@ class DecimalString(serializers.DecimalField):
         self.pattern = decimal_pattern(max_digits=self.max_digits, decimal_places=self.decimal_places,
                                        min_value=self.min_value, max_value=self.max_value)
         self._exponent = Decimal(1).scaleb(-self.decimal_places)  # DRF works Decimal(".1") ** places out per value
+        self._plain = self.coerce_to_string and not self.localize and not self.normalize_output
 
     def quantize(self, value):
         context = decimal.getcontext().copy()
         context.prec = self.max_digits
         return value.quantize(self._exponent, rounding=self.rounding, context=context)
+
+    def to_representation(self, value):
+        # DRF's, for the plain case of every field here (a string, neither
+        # localized nor normalized), without its per-value attribute lookups.
+        if self._plain and isinstance(value, Decimal):
+            return f"{self.quantize(value):f}"
+        return super().to_representation(value)
 
     def validate_empty_values(self, data):
         # DRF's DecimalField reads "" as null; the schema says a number is digits.

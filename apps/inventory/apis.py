@@ -49,7 +49,7 @@ def _rate(**kwargs) -> DecimalString:
 # --------------------------------------------------------------------------
 
 
-class ItemPriceSerializer(serializers.Serializer):
+class ItemPriceSerializer(PlainRepresentation, serializers.Serializer):
     """An item's price now: every component in the shop's currency, before
     the invoice's rounding. `rate` is per gram at the item's fineness."""
 
@@ -104,7 +104,7 @@ class Pricer:
         }, None
 
 
-class IdNameSerializer(serializers.Serializer):
+class IdNameSerializer(PlainRepresentation, serializers.Serializer):
     id = serializers.UUIDField()
     name = Text()
 
