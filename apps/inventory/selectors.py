@@ -1,13 +1,17 @@
 """Reads on the shop's stock and the gold rate board. Prices: shop_pricing."""
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
+from types import MappingProxyType
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
 from apps.inventory import pricing
-from apps.inventory.models import GoldRate, Item, StockMovement
+from apps.inventory.models import GoldRate, GoldRateFineness, Item, StockMovement
 
 SEARCH_LIMIT_MAX = 100
 
@@ -15,31 +19,39 @@ SEARCH_LIMIT_MAX = 100
 def gold_rate_current(*, at: datetime | None = None) -> GoldRate | None:
     """The board row in force at `at` (default now): the latest one that has
     taken effect. Rows set for later are not current yet."""
-    return (
-        GoldRate.objects.filter(effective_at__lte=at or timezone.now())
-        .order_by("-effective_at", "-created_at")
-        .prefetch_related("fineness_rates")
-        .first()
-    )
+    return GoldRate.objects.filter(effective_at__lte=at or timezone.now()).order_by("-effective_at", "-created_at").first()
 
 
 def gold_rate_for_fineness(*, gold_rate: GoldRate, fineness: int) -> Decimal:
     """Rate per gram at `fineness`: the shop's explicit rate if it set one,
     else the base rate scaled by purity."""
-    # A rate row never changes: read its explicit rates once per instance
-    # (a POS push prices hundreds of lines against one row).
-    explicit = getattr(gold_rate, "_explicit_rates", None)
-    if explicit is None:
-        explicit = gold_rate._explicit_rates = {r.fineness: r.rate for r in gold_rate.fineness_rates.all()}
     try:
         return pricing.rate_for_fineness(
             base_rate=gold_rate.base_rate,
             base_fineness=gold_rate.base_fineness,
             fineness=fineness,
-            explicit_rates=explicit,
+            explicit_rates=_explicit_rates(gold_rate),
         )
     except (TypeError, ValueError) as exc:
         raise ApplicationError("invalid_fineness", str(exc)) from exc
+
+
+def _explicit_rates(gold_rate: GoldRate) -> Mapping[int, Decimal]:
+    """The rates the shop set explicitly with this board row: prefetched
+    (a POS push prices hundreds of lines against a few rows), or read once
+    per process. A board row and its rates are written together and never
+    changed (history is kept), so what was read for a row's id stays true."""
+    explicit = getattr(gold_rate, "_explicit_rates", None)
+    if explicit is None:
+        prefetched = getattr(gold_rate, "_prefetched_objects_cache", {}).get("fineness_rates")
+        explicit = gold_rate._explicit_rates = ({r.fineness: r.rate for r in prefetched} if prefetched is not None
+                                                else _explicit_rates_of(connection.schema_name, gold_rate.pk))
+    return explicit
+
+
+@lru_cache(maxsize=4096)
+def _explicit_rates_of(schema_name: str, gold_rate_id) -> Mapping[int, Decimal]:
+    return MappingProxyType(dict(GoldRateFineness.objects.filter(gold_rate_id=gold_rate_id).values_list("fineness", "rate")))
 
 
 def item_ledger_sum(item: Item) -> int:

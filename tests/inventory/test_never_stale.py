@@ -44,3 +44,21 @@ def test_a_new_rate_a_new_vat_and_an_edited_item_show_at_once(world, shop_a):
     quote = api.post("/api/v1/sales/quote/", {"branch_id": str(world.branch_id), "lines": [{"item_id": str(world.ring_id)}]},
                      format="json")
     assert quote.status_code == 200 and quote.json()["lines"][0]["total"] == after_edit[0]
+
+
+def test_a_new_rate_s_explicit_fineness_rates_show_at_once(world, shop_a):
+    """A board row's explicit rates are read once per process (rows never
+    change); each new row is a new read."""
+    api = staff_client("a", "owner")
+    connection.set_tenant(shop_a)
+    fineness = Item.objects.get(pk=world.ring_id).fineness
+    manager = staff("a", "manager")
+    gold_rate_set(actor=manager, base_rate=Decimal(9_000_000))
+    scaled = _api_prices(api, world.ring_id)
+    connection.set_tenant(shop_a)
+    gold_rate_set(actor=manager, base_rate=Decimal(9_000_000), explicit_rates={fineness: Decimal(20_000_000)})
+    explicit = _api_prices(api, world.ring_id)
+    assert explicit[0] == explicit[1] and Decimal(explicit[0]) > Decimal(scaled[0])
+    connection.set_tenant(shop_a)
+    gold_rate_set(actor=manager, base_rate=Decimal(9_000_000))
+    assert _api_prices(api, world.ring_id) == scaled
