@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its response
 ]
+# Django's form renderer, its widget and label templates written in Python (apps/ui/form_renderer.py).
+FORM_RENDERER = "apps.ui.form_renderer.FormRenderer"
 # Every HTML page's Content-Security-Policy (apps.core.csp): no inline script
 # or style anywhere, so nothing but our own static files runs.
 CONTENT_SECURITY_POLICY = env(
