@@ -125,6 +125,18 @@ def sale_summaries(*, filters: dict | None = None) -> QuerySet[Sale]:
     return sale_list(filters=filters).prefetch_related(None).select_related(None).select_related("branch", "cashier", "customer")
 
 
+# What the sales page shows of a sale (sales/sale_list.html).
+SALE_ROW_FIELDS = ("invoice_number", "occurred_at", "source", "status", "total", "currency", "branch__code",
+                   "customer__full_name")
+
+
+def sale_rows(*, filters: dict | None = None) -> QuerySet[Sale]:
+    """`sale_list` as the sales page shows it: the columns of its rows
+    (SALE_ROW_FIELDS) and nothing else."""
+    return sale_list(filters=filters).prefetch_related(None).select_related(None).select_related("branch", "customer") \
+        .only(*SALE_ROW_FIELDS)
+
+
 def sale_get(*, sale_id) -> Sale:
     try:
         returns = Return.objects.select_related("branch", "exchange_sale__branch").order_by("number")

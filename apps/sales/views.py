@@ -12,7 +12,7 @@ from apps.core.errors import ApplicationError
 from apps.sales.invoice import invoice_content, invoice_pdf
 from apps.sales.models import SaleStatus
 from apps.sales.reversals import REASON_MAX_LENGTH, sale_void
-from apps.sales.selectors import sale_get, sale_summaries
+from apps.sales.selectors import sale_get, sale_rows
 from apps.ui import formatting
 from apps.ui.dates import DateInputError, parse_local_date
 from apps.ui.labels import ERRORS, choices, error_text
@@ -41,10 +41,10 @@ def sale_list_page(request):
             messages.error(request, str(exc))
             wanted[key] = None
     try:
-        sales = sale_summaries(filters=wanted)
+        sales = sale_rows(filters=wanted)
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
-        sales = sale_summaries()
+        sales = sale_rows()
     # a million sales are counted no further than a cap
     page = CappedPaginator(sales, SALES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "sales/sale_list.html", {

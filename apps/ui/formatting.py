@@ -3,6 +3,7 @@ calendar in Persian, plain digits and ISO dates in English."""
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import jdatetime
 from django.db import connection
@@ -171,7 +172,7 @@ def date_text(value, language: str | None = None) -> str:
     value = _local(value)
     day = value.date() if isinstance(value, datetime) else value
     if is_persian(language):
-        return localize_digits(jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d"), "fa")
+        return localize_digits(_jalali(day), "fa")
     return day.isoformat()
 
 
@@ -182,12 +183,19 @@ def datetime_text(value, language: str | None = None) -> str:
         return date_text(value, language)
     value = _local(value)
     if is_persian(language):
-        return localize_digits(jdatetime.datetime.fromgregorian(datetime=value).strftime("%Y/%m/%d %H:%M"), "fa")
+        return localize_digits(f"{_jalali(value.date())} {value:%H:%M}", "fa")
     return value.strftime("%Y-%m-%d %H:%M")
 
 
 def short_date(value: date, language: str | None = None) -> str:
     """Month and day only, for chart axes."""
     if is_persian(language):
-        return localize_digits(jdatetime.date.fromgregorian(date=value).strftime("%m/%d"), "fa")
+        return localize_digits(_jalali(value)[5:], "fa")
     return value.strftime("%m-%d")
+
+
+@lru_cache(maxsize=4096)
+def _jalali(day: date) -> str:
+    """The Jalali date of a Gregorian day, "1403/09/14": a list page of
+    sales converts the same few days again and again."""
+    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")

@@ -50,3 +50,20 @@ def test_code128_has_start_and_stop_patterns_and_an_svg_bar_per_run():
     runs = [run for run in modules.split("0") if run]
     assert svg.count("<rect") == len(runs) + 1  # plus the white background
     assert 'aria-label="UI-0001"' in svg
+
+
+def test_jalali_dates_and_times_are_jdatetime_s_for_every_day_of_three_years():
+    from datetime import UTC, date, datetime, timedelta
+
+    import jdatetime
+
+    from apps.ui.formatting import date_text, datetime_text, localize_digits, short_date
+
+    for n in range(0, 3 * 366):
+        day = date(2024, 1, 1) + timedelta(days=n)
+        moment = datetime(day.year, day.month, day.day, 23, 59, tzinfo=UTC)
+        local = moment.astimezone(timezone.get_current_timezone())
+        expected = jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M")
+        assert datetime_text(moment, "fa") == localize_digits(expected, "fa")
+        assert date_text(day, "fa") == localize_digits(jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d"), "fa")
+        assert short_date(day, "fa") == localize_digits(jdatetime.date.fromgregorian(date=day).strftime("%m/%d"), "fa")
