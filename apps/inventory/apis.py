@@ -7,6 +7,7 @@ shop's tax rules, computed for the page being returned only.
 """
 from decimal import Decimal
 
+from django.db import connection
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -14,7 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from apps.branches.models import Branch
-from apps.core.api import ApiView, Pagination, QueryFilters, require, require_to_write
+from apps.core.api import ApiView, Pagination, QueryFilters, list_filtered, require, require_to_write
 from apps.core.errors import ApplicationError
 from apps.core.fields import DecimalString, Text, UniqueList, money, weight
 from apps.core.schema import ERROR_RESPONSES
@@ -71,6 +72,15 @@ class PriceUnavailableSerializer(serializers.Serializer):
     message = Text()
 
 
+# What an item's price is worked out from (shop_pricing.line_price): its
+# shown price is a function of these, the board row (never changed) and the
+# shop's tax rules, so it is kept per process under exactly those. An edited
+# item, a new rate or new rules is a new key: never a stale price.
+PRICED_FROM = ("sku", "pricing_mode", "fixed_price", "fineness", "net_weight", "making_mode", "making_value", "stone_value")
+_SHOWN_PRICES: dict = {}
+SHOWN_PRICES_KEPT = 50_000
+
+
 class Pricer:
     """Prices items at the rate on the board when it was made: one read of
     the board for a whole page, none per item."""
@@ -78,12 +88,29 @@ class Pricer:
     def __init__(self, shop):
         self.shop = shop
         self.gold_rate = selectors.gold_rate_current()
-        self._quotes: dict = {}
+        self._rules = None
 
     def quote(self, item: Item) -> tuple[dict | None, dict | None]:
-        if item.pk not in self._quotes:
-            self._quotes[item.pk] = self._quote(item)
-        return self._quotes[item.pk]
+        """(the price as the API shows it, None), or (None, why not)."""
+        if self._rules is None:
+            try:
+                self._rules = shop_pricing.tax_rules_for_shop(self.shop)
+            except ApplicationError:
+                return self._shown(item)  # the shop's settings are refused: said per item, as before
+        is_gold = item.pricing_mode == Item.PricingMode.GOLD_RATE
+        key = (connection.schema_name, self.gold_rate.pk if is_gold and self.gold_rate else None, self._rules,
+               self.shop.currency, *(getattr(item, name) for name in PRICED_FROM))
+        shown = _SHOWN_PRICES.get(key)
+        if shown is None:
+            if len(_SHOWN_PRICES) >= SHOWN_PRICES_KEPT:
+                _SHOWN_PRICES.clear()
+            shown = _SHOWN_PRICES[key] = self._shown(item)
+        price, error = shown
+        return (None if price is None else dict(price)), (None if error is None else dict(error))
+
+    def _shown(self, item: Item) -> tuple[dict | None, dict | None]:
+        price, error = self._quote(item)
+        return (None if price is None else _PRICE.to_representation(price)), error
 
     def _quote(self, item: Item):
         if item.pricing_mode == Item.PricingMode.GOLD_RATE and self.gold_rate is None:
@@ -146,8 +173,7 @@ class ItemSerializer(PlainRepresentation, serializers.ModelSerializer):
 
     @extend_schema_field(ItemPriceSerializer(allow_null=True))
     def get_price(self, item):
-        price, _ = self.context["pricer"].quote(item)
-        return None if price is None else _PRICE.to_representation(price)
+        return self.context["pricer"].quote(item)[0]
 
     @extend_schema_field(PriceUnavailableSerializer(allow_null=True))
     def get_price_unavailable(self, item):
@@ -210,7 +236,7 @@ class ItemListCreateApi(ApiView):
 
     @extend_schema(tags=["items"], responses={200: ItemSerializer(many=True), **ERROR_RESPONSES})
     def get(self, request):
-        items = DjangoFilterBackend().filter_queryset(request, _items().order_by("sku"), self)
+        items = list_filtered(request, _items().order_by("sku"), self)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(ItemSerializer(page, many=True, context=_item_context(request)).data)
