@@ -121,6 +121,21 @@ def lines_by_item_range(*, start: datetime, end: datetime, branch_id: UUID | Non
         return cursor.fetchone()
 
 
+def live_version(*, start: datetime, end: datetime, branch_id: UUID | None = None) -> str:
+    """Changes whenever the interval's lines do: a sale made in it (counted
+    whatever its status), a sale voided, a return taken (the only writer of
+    a line's returned quantity; sales and lines are never deleted). Counts,
+    not a sequence: they are read in the same snapshot as any rows read
+    after them, so a late commit is a new version, never a skipped one."""
+    sales_sql, sales_params = Sale.objects.filter(**_sales(start, end, branch_id)).values("status").order_by().query.sql_with_params()
+    returns_sql, returns_params = (Return.objects.filter(created_at__gte=start, created_at__lt=end).values("id").order_by()
+                                   .query.sql_with_params())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), count(*) FILTER (WHERE s.status = %s), (SELECT count(*) FROM ({returns_sql}) r) "
+                       f"FROM ({sales_sql}) s", (SaleStatus.VOIDED, *returns_params, *sales_params))
+        return ":".join(str(n) for n in cursor.fetchone())
+
+
 def customers_served(*, start: datetime, end: datetime, branch_id: UUID | None = None) -> list[dict]:
     """Sales not voided, by customer (None: walk-in sales): how many, their
     total and when the last happened."""

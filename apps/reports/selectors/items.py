@@ -4,6 +4,9 @@ it has now. PostgreSQL ranks and pages the whole period (`ranking`); a top
 few is read from the cached first rows of the closed days."""
 from uuid import UUID
 
+from django.conf import settings
+from django.core.cache import cache
+
 from apps.inventory.models import Item
 from apps.reports.selectors import daily, figures
 from apps.reports.selectors.periods import Period, period_split
@@ -52,6 +55,25 @@ def _top_candidates(split, limit: int, branch_id: UUID | None, by: str) -> tuple
     return by_item, names
 
 
+def _top_kept(split, limit: int, branch_id: UUID | None, by: str) -> tuple[dict, dict] | None:
+    """`_top_candidates`' sums, kept in the cache (per shop: the keys carry
+    the schema) under the closed days' `daily.range_version` and today's
+    `figures.live_version`: any sale, void or return since is a new key. The
+    names are not kept; `_named` reads the few it shows, as they are now."""
+    if not settings.REPORTS_CACHE_SECONDS or not split.live:
+        return _top_candidates(split, limit, branch_id, by)
+    (start, end), (live_start, live_end) = split.closed, split.live
+    key = (f"reports:top:{by}:{limit}:{branch_id or 'all'}:{start.isoformat()}:{end.isoformat()}:"
+           f"{daily.range_version(start, end)}:{live_start.isoformat()}:"
+           f"{figures.live_version(start=live_start, end=live_end, branch_id=branch_id)}")
+    kept = cache.get(key)
+    if kept is None:
+        found = _top_candidates(split, limit, branch_id, by)
+        kept = (None if found is None else found[0],)
+        cache.set(key, kept, settings.REPORTS_CACHE_SECONDS)
+    return None if kept[0] is None else (kept[0], {})
+
+
 def _named(by_item: dict[UUID, dict], names: dict[UUID, dict]) -> list[dict]:
     missing = [item_id for item_id in by_item if item_id not in names]
     if missing:
@@ -68,7 +90,7 @@ def sales_by_product(period: Period, *, limit: int | None = None, branch_id: UUI
     ranking (read a slice at a time), or its first `limit` rows. For a top
     few only the items that can make it are looked up, from the cache."""
     split = period_split(period)
-    top = _top_candidates(split, limit, branch_id, by) if limit and split.closed else None
+    top = _top_kept(split, limit, branch_id, by) if limit and split.closed else None
     if top is None:
         ranking = ItemRanking(period, branch_id=branch_id, by=by)
         return ranking[:limit] if limit else ranking
