@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import format_html_join
 
 from apps.ui import formatting
 
@@ -29,6 +31,14 @@ class Chart:
     first_label: str
     last_label: str
     empty: bool
+
+    @property
+    def bars_svg(self) -> str:
+        """The bars' <rect>s as the template wrote them, made here in one go
+        (a template variable per coordinate cost a fifth of the dashboard)."""
+        return format_html_join("", '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>', (
+            (localize(bar.x), localize(bar.y), localize(bar.width), localize(bar.height), localize(bar.label),
+             localize(bar.value_text)) for bar in self.bars))
 
 
 def chart(series: list[tuple[str, Decimal, str]], *, width: int = 600, height: int = 160) -> Chart:

@@ -66,3 +66,17 @@ def test_the_gold_rate_page_draws_the_axis(as_owner, owner):
     assert 'class="chart line-chart"' in page
     assert page.count('class="value-tick"') >= 4 and page.count('class="date-tick"') >= 4
     assert ">7,900,000<" in page and ">8,200,000<" in page and ">0<" not in page  # from the lowest rate, not from 0
+
+
+def test_the_bars_are_drawn_as_the_template_drew_them():
+    from django.template import Context, Template
+
+    from apps.ui.charts import chart
+
+    per_bar = Template('{% for bar in chart.bars %}<rect class="bar" x="{{ bar.x }}" y="{{ bar.y }}" width="{{ bar.width }}" '
+                       'height="{{ bar.height }}"><title>{{ bar.label }}: {{ bar.value_text }}</title></rect>{% endfor %}')
+    series = [(f"<{n}>", Decimal(n * 1234567 % 97), f"{n} & co") for n in range(30)]
+    for language in ("fa", "en"):
+        with translation.override(language):
+            drawn = chart(series)
+            assert drawn.bars_svg == per_bar.render(Context({"chart": drawn})) and drawn.bars_svg.count("<rect") == 30
