@@ -12,15 +12,16 @@ from apps.core.api import ApiView, Pagination, QueryFilters, require_to_write
 from apps.core.fields import Text
 from apps.core.schema import ERROR_RESPONSES
 from apps.customers import selectors
+from apps.core.serializers import PlainRepresentation
 from apps.customers.merging import customer_deactivate
 from apps.customers.models import Customer, PointsEntry
 from apps.customers.services import customer_create, customer_update
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(PlainRepresentation, serializers.ModelSerializer):
     """A customer; `phone` is stored and shown in E.164 (+989121234567)."""
 
-    class TierSerializer(serializers.Serializer):
+    class TierSerializer(PlainRepresentation, serializers.Serializer):
         code = Text()
         name = Text()
 

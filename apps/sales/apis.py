@@ -18,6 +18,7 @@ from apps.branches.models import Branch, Terminal
 from apps.core.api import ApiView, Pagination, QueryFilters, require
 from apps.core.fields import DecimalString, Text, money
 from apps.core.fields import weight as grams
+from apps.core.serializers import PlainRepresentation
 from apps.core.schema import ERROR_RESPONSES
 from apps.core.timezones import shop_timezone
 from apps.customers.models import Customer
@@ -60,18 +61,18 @@ def _rate(**kwargs) -> DecimalString:
 # --------------------------------------------------------------------------
 
 
-class SaleBranchSerializer(serializers.Serializer):
+class SaleBranchSerializer(PlainRepresentation, serializers.Serializer):
     id = serializers.UUIDField()
     name = Text()
 
 
-class SaleCustomerSerializer(serializers.Serializer):
+class SaleCustomerSerializer(PlainRepresentation, serializers.Serializer):
     id = serializers.UUIDField()
     full_name = Text()
     phone = Text()
 
 
-class SaleSummarySerializer(serializers.ModelSerializer):
+class SaleSummarySerializer(PlainRepresentation, serializers.ModelSerializer):
     branch = SaleBranchSerializer()
     terminal_id = serializers.UUIDField(allow_null=True)
     cashier = serializers.SerializerMethodField()
@@ -92,7 +93,7 @@ class SaleSummarySerializer(serializers.ModelSerializer):
         return sale.cashier.email if sale.cashier else None
 
 
-class SaleLineSerializer(serializers.ModelSerializer):
+class SaleLineSerializer(PlainRepresentation, serializers.ModelSerializer):
     sku = Text(source="item.sku")
     net_weight = grams()
     gold_rate_id = serializers.UUIDField(allow_null=True)
@@ -110,7 +111,7 @@ class SaleLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(PlainRepresentation, serializers.ModelSerializer):
     amount = money()
     trade_in_id = serializers.UUIDField(allow_null=True)
 
@@ -119,7 +120,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         fields = ["id", "method", "amount", "reference", "trade_in_id"]
 
 
-class TradeInSerializer(serializers.ModelSerializer):
+class TradeInSerializer(PlainRepresentation, serializers.ModelSerializer):
     weight = grams()
     pure_weight = grams()
     pure_rate = _rate(help_text="Per gram of fineness 1000.")
