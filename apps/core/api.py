@@ -3,8 +3,8 @@ import json
 import re
 
 import django_filters
-from django_filters.rest_framework import DjangoFilterBackend
 from django.core.serializers.json import DjangoJSONEncoder
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.pagination import PageNumberPagination

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from apps.core.api import ApiView, Pagination, QueryFilters, require_to_write
 from apps.core.fields import Text
 from apps.core.schema import ERROR_RESPONSES
-from apps.customers import selectors
 from apps.core.serializers import PlainRepresentation
+from apps.customers import selectors
 from apps.customers.merging import customer_deactivate
 from apps.customers.models import Customer, PointsEntry
 from apps.customers.services import customer_create, customer_update

@@ -18,8 +18,8 @@ from apps.branches.models import Branch, Terminal
 from apps.core.api import ApiView, Pagination, QueryFilters, require
 from apps.core.fields import DecimalString, Text, money
 from apps.core.fields import weight as grams
-from apps.core.serializers import PlainRepresentation
 from apps.core.schema import ERROR_RESPONSES
+from apps.core.serializers import PlainRepresentation
 from apps.core.timezones import shop_timezone
 from apps.customers.models import Customer
 from apps.customers.selectors import customer_get

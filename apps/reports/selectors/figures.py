@@ -124,9 +124,10 @@ def lines_by_item_range(*, start: datetime, end: datetime, branch_id: UUID | Non
 def live_version(*, start: datetime, end: datetime, branch_id: UUID | None = None) -> str:
     """Changes whenever the interval's lines do: a sale made in it (counted
     whatever its status), a sale voided, a return taken (the only writer of
-    a line's returned quantity; sales and lines are never deleted). Counts,
-    not a sequence: they are read in the same snapshot as any rows read
-    after them, so a late commit is a new version, never a skipped one."""
+    a line's returned quantity; sales and lines are never deleted). Counts
+    of committed rows, read before the rows they stand for: any commit
+    since is a new version, a late one too (a sequence's highest number
+    would not move for a transaction that took its number early)."""
     sales_sql, sales_params = Sale.objects.filter(**_sales(start, end, branch_id)).values("status").order_by().query.sql_with_params()
     returns_sql, returns_params = (Return.objects.filter(created_at__gte=start, created_at__lt=end).values("id").order_by()
                                    .query.sql_with_params())
