@@ -311,7 +311,7 @@ class SaleListCreateApi(ApiView):
             receipt_number=values["receipt_number"],
             payout_method=values["payout_method"],
         )
-        return Response(_sale_detail(sale.pk), status=status.HTTP_201_CREATED)
+        return Response(SaleSerializer(sale).data, status=status.HTTP_201_CREATED)  # as written: no read after it
 
 
 class SaleQuoteApi(ApiView):

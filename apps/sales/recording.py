@@ -25,14 +25,14 @@ from uuid import UUID
 
 from django.db import connection, transaction
 
-from apps.core.bulk import copy_insert
+from apps.core.bulk import as_read_back, copy_insert
 from apps.core.errors import ApplicationError
 from apps.core.ids import ledger_id
 from apps.core.money import money_text
 from apps.core.services import outbox_events_add
 from apps.customers.credit import store_credit_post
 from apps.customers.models import Customer, StoreCreditEntry
-from apps.inventory.models import MovementReason
+from apps.inventory.models import Item, MovementReason
 from apps.inventory.services import stock_moves_apply
 from apps.inventory.shop_pricing import LinePrice, TradeInPrice
 from apps.sales.models import InvoiceCounter, Payment, PaymentMethod, PayoutMethod, Sale, SaleLine, SaleStatus, TradeIn
@@ -101,6 +101,7 @@ class Recorded:
     invoice_numbers: dict[UUID, int]  # by draft id
     trade_in_ids: dict[UUID, list[UUID]]  # by draft id, in the draft's order
     quantities_after: dict[UUID, int]  # each sold item's stock after the batch
+    rows: dict[str, list[dict]] = field(default_factory=dict)  # by table: every value written (`recorded_sale`)
 
 
 @transaction.atomic
@@ -205,4 +206,28 @@ def sales_record(*, drafts: list[SaleDraft], branch, source: str, currency: str,
         "branch_id": branch.pk, "occurred_at": draft.occurred_at, "invoice_number": number, "source": source,
     }) for draft, number in zip(drafts, numbers)])
     return Recorded(invoice_numbers={draft.id: n for draft, n in zip(drafts, numbers)}, trade_in_ids=trade_in_ids,
-                    quantities_after=after)
+                    quantities_after=after, rows={"sales": sales, "lines": lines, "trade_ins": trade_ins, "payments": payments})
+
+
+def recorded_sale(recorded: Recorded, sale_id: UUID, *, branch, cashier, customer, terminal, skus: dict[UUID, str]) -> Sale:
+    """Sale `sale_id` of the batch as a read of it would give it, from what
+    was written (no query): its branch, cashier, customer and terminal as
+    given, its lines, payments and trade-ins in the invoice's order, no
+    returns. A line's item holds only its id and SKU (`skus`); the rest of
+    it is read when asked for, after the sale moved its stock. The answer
+    to the sale's own request needs no read after the write."""
+    sale = as_read_back(Sale, next(row for row in recorded.rows["sales"] if row["id"] == sale_id))
+    sale.branch, sale.cashier, sale.customer, sale.terminal, sale.voided_by = branch, cashier, customer, terminal, None
+    mine = lambda model, table, order: sorted(  # noqa: E731
+        (as_read_back(model, row) for row in recorded.rows[table] if row["sale_id"] == sale_id), key=lambda x: getattr(x, order))
+    lines = mine(SaleLine, "lines", "line_no")
+    for line in lines:
+        line.sale, line.item = sale, Item.from_db(connection.alias, ["id", "sku"], [line.item_id, skus[line.item_id]])
+    related = {"lines": lines, "payments": mine(Payment, "payments", "id"), "trade_ins": mine(TradeIn, "trade_ins", "id"),
+               "returns": []}
+    sale._prefetched_objects_cache = {}
+    for name, found in related.items():  # as prefetch_related leaves them: a queryset already evaluated
+        queryset = getattr(sale, name).get_queryset()
+        queryset._result_cache, queryset._prefetch_done = found, True
+        sale._prefetched_objects_cache[name] = queryset
+    return sale

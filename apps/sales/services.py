@@ -49,7 +49,7 @@ from apps.sales.models import (
     TradeIn,
     invoice_label,
 )
-from apps.sales.recording import DraftLine, DraftPayment, SaleDraft, sales_record
+from apps.sales.recording import DraftLine, DraftPayment, SaleDraft, recorded_sale, sales_record
 from apps.tenancy.models import Tenant
 
 # A counter sale may be entered a little after the fact, never in the future
@@ -380,4 +380,5 @@ def sale_create(
     for trade_in_id, override in zip(recorded.trade_in_ids.get(draft.id, []), trade_in_overrides):
         if override:
             audit_record(actor=actor, action="sales.trade_in_override", obj=TradeIn(pk=trade_in_id), after=override, note=where)
-    return Sale.objects.select_related("branch").get(pk=draft.id)
+    return recorded_sale(recorded, draft.id, branch=branch, cashier=actor, customer=customer, terminal=terminal,
+                         skus={item_id: item.sku for item_id, item in items.items()})
