@@ -17,3 +17,10 @@ def items_lock_ids(*, item_ids: Iterable[UUID]) -> list[UUID]:
     """Locks the items and returns the ids that exist; loads no other column."""
     return list(Item.objects.select_for_update().filter(pk__in=set(item_ids)).order_by("pk").values_list("pk", flat=True))
 
+
+
+def items_lock(*, item_ids: Iterable[UUID]) -> dict[UUID, Item]:
+    """Locks the items and returns them by id, in one query: PostgreSQL
+    locks the rows in the sorted order and, for a row another transaction
+    held and changed, returns the version it committed."""
+    return {item.pk: item for item in Item.objects.select_for_update().filter(pk__in=set(item_ids)).order_by("pk")}

@@ -26,7 +26,7 @@ from apps.core.services import audit_record
 from apps.customers.lock_objects import customer_lock
 from apps.customers.models import Customer
 from apps.inventory import pricing
-from apps.inventory.lock_objects import items_lock_ids
+from apps.inventory.lock_objects import items_lock
 from apps.inventory.models import GoldRate, Item
 from apps.inventory.selectors import gold_rate_current
 from apps.inventory.shop_pricing import (
@@ -208,13 +208,6 @@ def _check_available(*, item: Item, quantity: int, branch: Branch) -> None:
         )
 
 
-def _lock_items(item_ids: Iterable[UUID]) -> dict[UUID, Item]:
-    """Locks the items (primary-key order), then reads them: the read comes
-    after the lock, so it sees what the previous holder committed."""
-    locked = items_lock_ids(item_ids=item_ids)
-    return {item.pk: item for item in Item.objects.filter(pk__in=locked)}
-
-
 def _check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
     if occurred_at is None:
         return now
@@ -336,7 +329,7 @@ def sale_create(
     wanted = _wanted_quantities(lines)
     checked_payments = _checked_payments(list(payments), tax_rules_for_shop(shop).exponent)
 
-    items = _lock_items(wanted)
+    items = items_lock(item_ids=wanted)
     _check_found(wanted, items)
     for item_id, quantity in wanted.items():
         _check_available(item=items[item_id], quantity=quantity, branch=branch)
