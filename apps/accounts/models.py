@@ -65,6 +65,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("view_reports", "Can view reports"),
             ("manage_staff", "Can manage staff users and roles"),
             ("manage_shop", "Can change the shop's settings"),
+            ("manage_workshop", "Can set workshop prices and manage craftsmen"),
         ]
 
     def __str__(self):

@@ -19,6 +19,7 @@ MANAGER_PERMISSIONS = CASHIER_PERMISSIONS | {
     # Within their own permissions: a manager never makes or changes an
     # owner (apps.accounts.services.role_within).
     "manage_staff",
+    "manage_workshop",
 }
 OWNER_PERMISSIONS = MANAGER_PERMISSIONS | {"manage_shop"}
 

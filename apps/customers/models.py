@@ -141,6 +141,12 @@ class PointsEntry(models.Model):
         return f"{self.points:+d} {self.reason} {self.reference}".strip()
 
 
+# The reasons that add to a balance and those that take from it (an
+# adjustment does either); the sign check below and the writer use these.
+CREDIT_REASONS = ("refund", "trade_in", "merge_in", "deposit")
+DEBIT_REASONS = ("spend", "merge_out")
+
+
 class StoreCreditEntry(models.Model):
     """
     One change to a customer's store credit (money); never edited or deleted.
@@ -155,9 +161,9 @@ class StoreCreditEntry(models.Model):
         ADJUST = "adjust", "Adjusted"
         MERGE_IN = "merge_in", "Moved in from a merged customer"
         MERGE_OUT = "merge_out", "Moved out to the kept customer"
+        DEPOSIT = "deposit", "A workshop deposit kept as credit"
 
-    CREDITS = ("refund", "trade_in", "merge_in")
-    DEBITS = ("spend", "merge_out")
+    CREDITS, DEBITS = CREDIT_REASONS, DEBIT_REASONS
 
     id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_entries")
@@ -176,8 +182,8 @@ class StoreCreditEntry(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(reason__in=["refund", "trade_in", "merge_in"], amount__gt=0)
-                    | models.Q(reason__in=["spend", "merge_out"], amount__lt=0)
+                    models.Q(reason__in=list(CREDIT_REASONS), amount__gt=0)
+                    | models.Q(reason__in=list(DEBIT_REASONS), amount__lt=0)
                     | (models.Q(reason="adjust") & ~models.Q(amount=0))
                 ),
                 name="customers_credit_sign_matches_reason",

@@ -37,6 +37,11 @@ def weight(value, field: str) -> Decimal:
     return value
 
 
+def weight_change(value, field: str) -> Decimal:
+    """Grams gained (positive) or lost (negative)."""
+    return _number(value, field=field, code="invalid_weight", places=WEIGHT["decimal_places"], max_digits=WEIGHT["max_digits"])
+
+
 def money(value, field: str) -> Decimal:
     value = _number(value, field=field, code="invalid_amount", places=MONEY["decimal_places"], max_digits=MONEY["max_digits"])
     if value < 0:

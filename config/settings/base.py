@@ -77,6 +77,7 @@ TENANT_APPS = [
     "apps.customers",
     "apps.sales",
     "apps.pos_sync",
+    "apps.workshop",
     "apps.reports",
     "axes",  # login lockout, counted per shop
     "apps.ui",

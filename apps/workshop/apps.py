@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WorkshopConfig(AppConfig):
+    name = "apps.workshop"
+    label = "workshop"
+    verbose_name = "Workshop"
