@@ -326,6 +326,23 @@ def price_fixed_item(*, price: Decimal, rules: TaxRules) -> PriceBreakdown:
     )
 
 
+def price_work(*, labour: Decimal, gold: Decimal, rules: TaxRules) -> PriceBreakdown:
+    """Price work done on a customer's piece: `labour` (pre-tax, in
+    ``fixed``, as a fixed-price item) and the value of `gold` added (already
+    in money). IR taxes the labour only (raw gold is not taxed in Iran);
+    IN/AE/FLAT tax both. Nothing else: no making, profit or stones."""
+    labour = _non_negative(labour, "labour")
+    gold = _non_negative(gold, "gold")
+    if not isinstance(rules, TaxRules):
+        raise TypeError(f"rules must be a TaxRules, not {type(rules).__name__}")
+    exp = rules.exponent
+    zero = quantize_money(_ZERO, exp)
+    fixed, gold = quantize_money(labour, exp), quantize_money(gold, exp)
+    tax_base = fixed if rules.regime == "IR" else fixed + gold
+    return PriceBreakdown(rate=_ZERO, net_weight=_weight(_ZERO), gold=gold, making=zero, profit=zero, stones=zero,
+                          tax_base=tax_base, tax=quantize_money(tax_base * rules.vat_percent / _HUNDRED, exp), fixed=fixed)
+
+
 # --------------------------------------------------------------------------
 # old gold taken in
 # --------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class SaleSummarySerializer(PlainRepresentation, serializers.ModelSerializer):
 
 
 class SaleLineSerializer(PlainRepresentation, serializers.ModelSerializer):
-    sku = Text(source="item.sku")
+    sku = Text(source="item.sku", allow_null=True, help_text="None on a line of work done (no item).")
     net_weight = grams()
     gold_rate_id = serializers.UUIDField(allow_null=True)
     rate = _rate(help_text="Per gram at the line's fineness, as used (0 for fixed-price items).")

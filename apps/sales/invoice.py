@@ -153,7 +153,7 @@ def invoice_content(sale, shop, language: str) -> Invoice:
     lines = Grid(_line_columns())
     for line in sale.lines.all():
         lines.rows.append({
-            "no": n(line.line_no), "item": line.description or line.item.name, "sku": line.item.sku,
+            "no": n(line.line_no), "item": line.description or line.item.name, "sku": line.item.sku if line.item else "",
             "quantity": n(line.quantity), "fineness": digits(line.fineness),
             "weight": formatting.weight(line.net_weight * line.quantity, language), "rate": cell(line.rate),
             "gold": cell(line.gold), "making": cell(line.making), "profit": cell(line.profit), "stones": cell(line.stones + line.fixed),

@@ -63,6 +63,7 @@ class SaleSource(models.TextChoices):
     WEB = "web", "Counter (online)"
     OFFLINE = "offline", "POS (offline sync)"
     API = "api", "API"
+    WORKSHOP = "workshop", "Workshop (work collected)"
 
 
 class SaleStatus(models.TextChoices):
@@ -79,6 +80,7 @@ class PaymentMethod(models.TextChoices):
     OLD_GOLD = "old_gold", "Old gold credit"
     STORE_CREDIT = "store_credit", "Store credit"
     EXCHANGE = "exchange", "Exchange credit"  # the refund of the return this sale was exchanged for
+    DEPOSIT = "deposit", "Deposit"  # paid on a workshop job before it was collected
 
 
 class RefundMethod(models.TextChoices):
@@ -97,7 +99,8 @@ class PayoutMethod(models.TextChoices):
 
 # What a cashier or a terminal enters as a payment; old gold is credited from
 # the trade-ins and an exchange's refund from its return, never entered.
-ENTERED_PAYMENT_METHODS = tuple(m for m in PaymentMethod.values if m not in (PaymentMethod.OLD_GOLD, PaymentMethod.EXCHANGE))
+ENTERED_PAYMENT_METHODS = tuple(m for m in PaymentMethod.values
+                                if m not in (PaymentMethod.OLD_GOLD, PaymentMethod.EXCHANGE, PaymentMethod.DEPOSIT))
 
 INVOICE_LABEL_DIGITS = 6
 _INVOICE_LABEL = re.compile(r"^\s*([A-Za-z0-9]{1,16})\s*[-‐-―−_ /]\s*0*(\d{1,18})\s*$")
@@ -214,7 +217,9 @@ class SaleLine(models.Model):
     id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
     sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
     line_no = models.PositiveSmallIntegerField()
-    item = models.ForeignKey("inventory.Item", on_delete=models.PROTECT, related_name="sale_lines")
+    # None on a line of work done (a repair's labour, gold added to a
+    # customer's piece: apps.sales.work): it moves no stock.
+    item = models.ForeignKey("inventory.Item", null=True, blank=True, on_delete=models.PROTECT, related_name="sale_lines")
     quantity = models.PositiveIntegerField()
     description = models.CharField(max_length=255, blank=True)
 

@@ -50,9 +50,9 @@ RETURNING last_number
 class DraftLine:
     """A priced line as it will be stored. `making` and `discount` are the
     booked amounts: the price's own unless the caller booked a difference
-    (a terminal's price that differs from the server's)."""
+    (a terminal's price that differs from the server's). No item: work done."""
 
-    item_id: UUID
+    item_id: UUID | None
     description: str
     price: LinePrice
     making: Decimal
@@ -166,7 +166,8 @@ def sales_record(*, drafts: list[SaleDraft], branch, source: str, currency: str,
                 "unit_price": price.unit_price, "returned_quantity": 0,
                 "override": line.override, "override_by_id": line.override_by_id,
             })
-            moves.append((line.item_id, -price.quantity, str(draft.id)))
+            if line.item_id is not None:  # work done (apps.sales.work) moves no stock
+                moves.append((line.item_id, -price.quantity, str(draft.id)))
         subtotal = sum((line.total for line in draft.lines), Decimal(0))
         sales.append({
             "id": draft.id, "branch_id": branch.pk, "terminal_id": terminal_id, "device_id": device_id,
@@ -222,7 +223,8 @@ def recorded_sale(recorded: Recorded, sale_id: UUID, *, branch, cashier, custome
         (as_read_back(model, row) for row in recorded.rows[table] if row["sale_id"] == sale_id), key=lambda x: getattr(x, order))
     lines = mine(SaleLine, "lines", "line_no")
     for line in lines:
-        line.sale, line.item = sale, Item.from_db(connection.alias, ["id", "sku"], [line.item_id, skus[line.item_id]])
+        line.sale = sale
+        line.item = None if line.item_id is None else Item.from_db(connection.alias, ["id", "sku"], [line.item_id, skus[line.item_id]])
     related = {"lines": lines, "payments": mine(Payment, "payments", "id"), "trade_ins": mine(TradeIn, "trade_ins", "id"),
                "returns": []}
     sale._prefetched_objects_cache = {}

@@ -26,7 +26,7 @@ from apps.inventory.services import stock_move_many
 from apps.inventory.shop_pricing import checked_count
 from apps.sales import rules
 from apps.sales.lock_objects import sale_lock
-from apps.sales.models import RefundMethod, Return, ReturnCounter, ReturnLine, Sale, SaleLine, SaleStatus
+from apps.sales.models import RefundMethod, Return, ReturnCounter, ReturnLine, Sale, SaleLine, SaleSource, SaleStatus
 from apps.sales.recording import ALLOCATE_SQL
 
 _ZERO = Decimal(0)
@@ -78,6 +78,7 @@ def sale_void(*, actor, sale: Sale, reason: str, device=None) -> Sale:
         rules.require_perm(actor, "accounts.void_sale", "void a sale")
     reason = _reason(reason)
     locked = sale_lock(sale_id=sale.pk)
+    _not_workshop(locked)
     if locked.status == SaleStatus.VOIDED:
         raise ApplicationError("sale_already_voided", f"Invoice {locked.invoice_label} is already voided.", status=409)
     if locked.status != SaleStatus.COMPLETED:
@@ -112,9 +113,18 @@ class ReturnPlan:
     refund_total: Decimal
 
 
+def _not_workshop(sale: Sale) -> None:
+    """Work done on a customer's own piece is neither voided nor returned
+    here: its job would stay collected with no invoice (apps.sales.work)."""
+    if sale.source == SaleSource.WORKSHOP:
+        raise ApplicationError("workshop_invoice", f"Invoice {sale.invoice_label} is for work collected from the workshop; "
+                               "it cannot be voided or returned.", status=409)
+
+
 def _return_plan(locked: Sale, lines: Sequence[tuple[UUID, int]]) -> ReturnPlan:
     """Checks what is asked back against what is left and works out each
     line's refund (see sale_return). Reads only."""
+    _not_workshop(locked)
     requested: dict[UUID, int] = defaultdict(int)
     for index, (line_id, quantity) in enumerate(lines):
         requested[line_id] += checked_count(quantity, code="invalid_quantity", field=f"lines[{index}].quantity",

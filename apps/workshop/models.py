@@ -106,6 +106,8 @@ class RepairTicket(models.Model):
     craftsman = models.ForeignKey(Craftsman, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
     status = models.CharField(max_length=10, choices=RepairStatus.choices, default=RepairStatus.RECEIVED)
     note = models.TextField(blank=True)
+    sale = models.OneToOneField("sales.Sale", null=True, blank=True, on_delete=models.PROTECT, related_name="repair_ticket",
+                                help_text="The invoice of the pickup.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -120,6 +122,8 @@ class RepairTicket(models.Model):
             models.CheckConstraint(condition=Q(deposit_balance__gte=0, deposit_balance__lte=F("estimate")),
                                    name="workshop_ticket_deposit_within_estimate"),
             models.CheckConstraint(condition=Q(status__in=RepairStatus.values), name="workshop_ticket_status_known"),
+            models.CheckConstraint(condition=Q(status="collected", sale__isnull=False) | (~Q(status="collected") & Q(sale__isnull=True)),
+                                   name="workshop_ticket_collected_has_invoice"),
         ]
         indexes = [models.Index(fields=["status", "promised_on"], name="workshop_ticket_board")]
 

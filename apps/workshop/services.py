@@ -1,8 +1,9 @@
 """
 Every write of the workshop's repairs: intake, deposits, the craftsman,
-status changes, gold added or taken in the work, and closing a ticket that
-is not collected (given back unrepaired, or cancelled) with its deposit
-refunded or kept as the customer's store credit.
+status changes, gold added or taken in the work, pickup (invoiced through
+the sale writer, `apps.sales.work`), and closing a ticket that is not
+collected (given back unrepaired, or cancelled) with its deposit refunded
+or kept as the customer's store credit.
 
 A ticket's writes lock its row first (`lock_objects.ticket_lock`), so its
 estimate, deposit balance and status are read and changed by one writer at a
@@ -23,8 +24,9 @@ from apps.customers.credit import store_credit_post
 from apps.customers.models import Customer, StoreCreditEntry
 from apps.inventory import pricing, validation
 from apps.inventory.selectors import gold_rate_current, gold_rate_for_fineness
-from apps.inventory.shop_pricing import PURE_FINENESS, RATE_QUANTUM, checked_in_currency, tax_rules_for_shop
+from apps.inventory.shop_pricing import PURE_FINENESS, RATE_QUANTUM, TradeInPrice, checked_in_currency, tax_rules_for_shop
 from apps.sales import rules
+from apps.sales.work import WorkLine, work_sale_create
 from apps.workshop.lock_objects import ticket_lock
 from apps.workshop.models import (
     REPAIR_MOVES,
@@ -108,11 +110,12 @@ def _next_number(branch: Branch) -> int:
         return cursor.fetchone()[0]
 
 
-def _status_change(ticket: RepairTicket, *, actor, to: str, note: str = "") -> None:
+def _status_change(ticket: RepairTicket, *, actor, to: str, note: str = "", also: tuple[str, ...] = ()) -> None:
+    """Moves `ticket` to `to`, saving the fields `also` changed with it."""
     before = ticket.status
     RepairStatusChange.objects.create(ticket=ticket, from_status=before, to_status=to, actor=actor, note=note[:255])
     ticket.status = to
-    ticket.save(update_fields=["status", "updated_at"])
+    ticket.save(update_fields=["status", "updated_at", *also])
     audit_record(actor=actor, action="workshop.status", obj=ticket, before={"status": before}, after={"status": to},
                  note=note[:255])
 
@@ -329,3 +332,44 @@ def craftsman_set_active(*, actor, craftsman: Craftsman, active: bool) -> Crafts
     craftsman.save(update_fields=["is_active"])
     audit_record(actor=actor, action="workshop.craftsman_active", obj=craftsman, after={"active": craftsman.is_active})
     return craftsman
+
+
+@transaction.atomic
+def repair_ticket_collect(*, actor, ticket: RepairTicket, payments=(), labour: dict | None = None,
+                          payout_method: str = "") -> RepairTicket:
+    """The customer collects a ready piece: the invoice (`apps.sales.work`)
+    bills each service at its agreed price (or the final one in `labour`,
+    by line id) and the gold added, credits the gold taken away and the
+    deposit held, and the rest is paid in `payments`."""
+    rules.require_perm(actor, SELL, "hand over repairs")
+    locked = ticket_lock(ticket_id=ticket.pk)
+    if locked.status != RepairStatus.READY:
+        raise ApplicationError("ticket_not_ready", f"Ticket {locked.label} is {locked.get_status_display().lower()}, not ready.",
+                               status=409)
+    labour = dict(labour or {})
+    lines = list(locked.lines.all())
+    unknown = set(map(str, labour)) - {str(line.pk) for line in lines}
+    if unknown:
+        raise ApplicationError("invalid_line", "A final price was given for a service not on the ticket.",
+                               details=[{"field": "labour", "code": "unknown", "message": line_id} for line_id in sorted(unknown)])
+    names = dict(ServiceKind.choices)
+    work = [WorkLine(description=f"{locked.label} {names[line.kind]} {line.note}".strip(), fineness=locked.fineness,
+                     labour=_money(labour.get(line.pk, labour.get(str(line.pk), line.price)), field=f"labour.{line.pk}"))
+            for line in lines]
+    metal = list(locked.metal.all())
+    work += [WorkLine(description=f"{locked.label} gold added {row.note}".strip(), fineness=row.fineness, gold=row.value,
+                      gold_weight=row.fine_weight, rate=row.rate, gold_rate_id=row.gold_rate_id)
+             for row in metal if row.weight > 0]
+    taken = [TradeInPrice(description=f"{locked.label} gold taken {row.note}".strip(), weight=-row.weight, fineness=row.fineness,
+                          board_rate=row.rate, pure_rate=row.rate, deduction_percent=_ZERO, pure_weight=-row.fine_weight,
+                          gross_value=-row.value, deduction=_ZERO, value=-row.value)
+             for row in metal if row.weight < 0]
+    sale = work_sale_create(
+        actor=actor, branch=locked.branch, customer=locked.customer, work=work, gold_taken=taken,
+        deposit=locked.deposit_balance, deposit_reference=locked.label, payments=list(payments), payout_method=payout_method,
+        reference=locked.label,
+    )
+    locked.sale, locked.deposit_balance = sale, _ZERO
+    _status_change(locked, actor=actor, to=RepairStatus.COLLECTED, note=f"Invoice {sale.invoice_label}",
+                   also=("sale", "deposit_balance"))
+    return locked

@@ -9,9 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.branches.models import Branch
 from apps.core.models import AuditEntry
-from apps.customers.models import Customer
 from apps.workshop.models import RepairDeposit, RepairMetal, RepairPrice, RepairStatus, RepairTicket, TicketCounter
 from apps.workshop.services import (
     DepositInput,
@@ -26,21 +24,6 @@ from apps.workshop.services import (
     repair_ticket_move,
 )
 from tests.helpers import assert_error, fresh, staff
-
-
-@pytest.fixture
-def intake(world):
-    """What the counter needs to take a piece in, in shop A."""
-    manager = staff("a", "manager")
-    repair_price_set(actor=manager, kind="sizing", price=Decimal("1500000"))
-    repair_price_set(actor=manager, kind="polishing", price=Decimal("500000"))
-    craftsman = craftsman_create(actor=manager, name="Reza the goldsmith", phone="+989121234567")
-    return {
-        "actor": staff("a", "cashier"), "branch": Branch.objects.get(pk=world.branch_id),
-        "customer": Customer.objects.get(pk=world.customer_id), "description": "Ring, 18k, worn shank",
-        "gross_weight": Decimal("3.250"), "fineness": 750, "services": [ServiceInput("sizing", "52 to 56"), ServiceInput("polishing")],
-        "promised_on": timezone.localdate() + timedelta(days=3), "craftsman": craftsman,
-    }
 
 
 def _snapshot(ticket):

@@ -82,6 +82,13 @@ def sales_by_day(*, start: datetime, end: datetime, tz: ZoneInfo, branch_id: UUI
 ITEM_NAMES = ("item__sku", "item__name", "item__category__name")
 
 
+def _item_lines(start: datetime, end: datetime, branch_id: UUID | None):
+    """The lines of items sold in the interval (not work done: no item), of
+    the sales not voided."""
+    return (SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__"), item__isnull=False)
+            .exclude(sale__status=SaleStatus.VOIDED))
+
+
 def lines_by_item(*, start: datetime, end: datetime, branch_id: UUID | None = None, named: bool = False,
                   order: tuple[str, ...] = (), limit: int | None = None, item_ids=None) -> list[dict]:
     """Lines of the sales not voided, by item: lines, pieces, pieces brought
@@ -98,7 +105,7 @@ def lines_by_item(*, start: datetime, end: datetime, branch_id: UUID | None = No
 def item_lines(*, start: datetime, end: datetime, branch_id: UUID | None = None, names: tuple[str, ...] = ()):
     """The query of `lines_by_item`: item_id, (names,) lines, pieces,
     returned, grams, total; unordered."""
-    lines = SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
+    lines = _item_lines(start, end, branch_id)
     return (
         lines.values("item_id", *names)
         .annotate(lines=Count("id"), pieces=Sum("quantity"), returned=Sum("returned_quantity"), grams=Sum(LINE_GRAMS),
@@ -112,8 +119,7 @@ def lines_by_item_range(*, start: datetime, end: datetime, branch_id: UUID | Non
     in the lines of the sales not voided; (0, 0) without lines. One row
     from PostgreSQL, not one per item."""
     per_item = (
-        SaleLine.objects.filter(**_sales(start, end, branch_id, "sale__")).exclude(sale__status=SaleStatus.VOIDED)
-        .values("item_id").annotate(s=Sum("quantity" if by == "pieces" else "total")).order_by().values("s")
+        _item_lines(start, end, branch_id).values("item_id").annotate(s=Sum("quantity" if by == "pieces" else "total")).order_by().values("s")
     )
     with connection.cursor() as cursor:
         sql, params = per_item.query.sql_with_params()
