@@ -19,6 +19,7 @@ from apps.sales import return_views as returns
 from apps.sales import review_views as review_fixes
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
+from apps.workshop import views as workshop
 
 app_name = "ui"
 
@@ -56,6 +57,17 @@ urlpatterns = [
     path("customers/<uuid:customer_id>/edit/", customers.customer_edit, name="customer-edit"),
     path("customers/<uuid:customer_id>/deactivate/", customers.customer_deactivate_page, name="customer-deactivate"),
     path("customers/<uuid:customer_id>/merge/", customer_merge.customer_merge_page, name="customer-merge"),
+    # the workshop
+    path("workshop/", workshop.workshop_board, name="workshop"),
+    path("workshop/new/", workshop.repair_new, name="repair-create"),
+    path("workshop/settings/", workshop.workshop_settings, name="workshop-settings"),
+    path("workshop/<uuid:ticket_id>/", workshop.repair_detail, name="repair-detail"),
+    path("workshop/<uuid:ticket_id>/move/", workshop.repair_move, name="repair-move"),
+    path("workshop/<uuid:ticket_id>/assign/", workshop.repair_assign, name="repair-assign"),
+    path("workshop/<uuid:ticket_id>/deposit/", workshop.repair_deposit, name="repair-deposit"),
+    path("workshop/<uuid:ticket_id>/gold/", workshop.repair_metal, name="repair-metal"),
+    path("workshop/<uuid:ticket_id>/close/", workshop.repair_close, name="repair-close"),
+    path("workshop/<uuid:ticket_id>/collect/", workshop.repair_collect, name="repair-collect"),
     # the counter
     path("pos/", counter.pos, name="pos"),
     # the counter as an offline-first POS terminal (the browser is an enrolled device)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 LABELS = {
     "payment": {"cash": _("Cash"), "card": _("Card"), "bank_transfer": _("Bank transfer"), "old_gold": _("Old gold credit"),
-                "store_credit": _("Store credit"), "exchange": _("Exchange credit")},
+                "store_credit": _("Store credit"), "exchange": _("Exchange credit"), "deposit": _("Deposit")},
     "item_status": {"in_stock": _("In stock"), "sold": _("Sold"), "reserved": _("Reserved"), "in_transit": _("In transit"),
                     "on_memo": _("On memo"), "in_repair": _("In repair")},
     "making": {"percent": _("Percent of gold value"), "per_gram": _("Amount per gram"), "fixed": _("Fixed amount")},
@@ -13,7 +13,11 @@ LABELS = {
                  "adjustment": _("Adjustment"), "transfer": _("Transfer"), "sync": _("Sync")},
     "sale_status": {"completed": _("Completed"), "voided": _("Voided"), "returned": _("Returned"),
                     "partially_returned": _("Partially returned")},
-    "sale_source": {"web": _("Counter"), "offline": _("POS (offline)"), "api": _("API")},
+    "sale_source": {"web": _("Counter"), "offline": _("POS (offline)"), "api": _("API"), "workshop": _("Workshop")},
+    "service": {"sizing": _("Sizing"), "soldering": _("Soldering"), "polishing": _("Polishing"), "stone_setting": _("Stone setting"),
+                "engraving": _("Engraving"), "plating": _("Plating")},
+    "repair_status": {"received": _("Received"), "in_work": _("In work"), "ready": _("Ready"), "collected": _("Collected"),
+                      "returned": _("Returned unrepaired"), "cancelled": _("Cancelled")},
     "review_kind": {"oversold": _("Oversold"), "price_mismatch": _("Price mismatch"), "stale": _("Stale"),
                     "unknown_customer": _("Unknown customer"), "rejected": _("Rejected operation"),
                     "stock_drift": _("Stock differs from its ledger"), "points_unreversed": _("Points could not be taken back")},
@@ -23,7 +27,8 @@ LABELS = {
     "tier": {"bronze": _("Bronze"), "silver": _("Silver"), "gold": _("Gold"), "platinum": _("Platinum")},
     "points": {"earn": _("Earned"), "redeem": _("Redeemed"), "reverse": _("Earning reversed"), "adjust": _("Adjusted")},
     "credit": {"refund": _("Return refunded as credit"), "trade_in": _("Old gold over the purchase"), "spend": _("Paid at the counter"),
-               "adjust": _("Adjusted"), "merge_in": _("Moved in from a merged customer"), "merge_out": _("Moved to the kept customer")},
+               "adjust": _("Adjusted"), "merge_in": _("Moved in from a merged customer"), "merge_out": _("Moved to the kept customer"),
+               "deposit": _("Workshop deposit kept as credit")},
     "role": {"owner": _("Owner"), "manager": _("Manager"), "cashier": _("Cashier")},
 }
 
@@ -78,6 +83,18 @@ ERRORS = {
     "payout_method_required": _("The shop owes the customer money: pay it out in cash or keep it as store credit."),
     "payment_not_needed": _("The old gold already pays for the sale; take no other payment."),
     "no_payout": _("Nothing is owed to the customer."),
+    # the workshop
+    "deposit_over_estimate": _("The deposits would come to more than the estimate."),
+    "ticket_closed": _("This ticket is closed."),
+    "ticket_not_ready": _("This repair is not ready yet."),
+    "invalid_move": _("The ticket cannot go to that status from where it is."),
+    "invalid_deposit_outcome": _("Say what happens to the deposit: refund it or keep it as credit."),
+    "invalid_weight": _("The weight is not valid."),
+    "invalid_note": _("Say why."),
+    "no_services": _("Choose at least one service."),
+    "invalid_promised_on": _("The promised date cannot be in the past."),
+    "craftsman_inactive": _("This craftsman no longer takes work."),
+    "workshop_invoice": _("This invoice is for work collected from the workshop; it cannot be voided or returned."),
 }
 
 

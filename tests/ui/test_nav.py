@@ -14,11 +14,11 @@ def _links(page: str) -> list[str]:
 
 def test_each_role_sees_its_own_links_in_its_own_language(shop, as_cashier, as_manager, as_owner, cashier):
     owner = _links(text(as_owner.get("/")))
-    assert owner == ["/", "/pos/", "/sales/", "/inventory/", "/gold-rate/", "/customers/", "/reports/", "/review/",
+    assert owner == ["/", "/pos/", "/sales/", "/inventory/", "/gold-rate/", "/customers/", "/workshop/", "/reports/", "/review/",
                      "/terminals/", "/staff/", "/settings/"]
     assert "/settings/" not in _links(text(as_manager.get("/")))
     cashier_links = _links(text(as_cashier.get("/")))
-    assert "/pos/" in cashier_links and "/staff/" not in cashier_links and "/reports/" not in cashier_links
+    assert "/pos/" in cashier_links and "/workshop/" in cashier_links and "/staff/" not in cashier_links and "/reports/" not in cashier_links
     assert ">Dashboard<" in NAV.search(text(as_cashier.get("/"))).group(1)
 
     as_cashier.post("/accounts/language/", {"language": "fa", "next": "/"})
