@@ -90,6 +90,12 @@ def pages_to_shoot(page, base):
     customer = first_href(page, base, "/customers/", "main table a[href^='/customers/']")
     if customer:
         shots.append(("customer", customer))
+        shots.append(("workshop-intake", "/workshop/new/?customer=" + customer.strip("/").split("/")[-1]))
+    shots += [("workshop", "/workshop/"), ("workshop-find-customer", "/workshop/new/?q=a")]
+    ticket = first_href(page, base, "/workshop/?status=all", "main table a[href^='/workshop/']")
+    if ticket:
+        shots.append(("workshop-ticket", ticket))
+    shots += [("workshop-settings", "/workshop/settings/")]
     shots += [("terminals", "/terminals/"), ("review", "/review/"),
               ("reports", "/reports/"), ("report-daily", "/reports/daily/"), ("report-products", "/reports/products/"),
               ("report-categories", "/reports/categories/"), ("report-low-stock", "/reports/low-stock/"),
@@ -175,6 +181,7 @@ def main():
     parser.add_argument("--admin-email", default=os.environ.get("SHOTS_ADMIN_EMAIL"))
     parser.add_argument("--admin-password", default=os.environ.get("SHOTS_ADMIN_PASSWORD"))
     parser.add_argument("--out", default="test-artifacts/screenshots")
+    parser.add_argument("--only", default="", help="only the pages whose name starts with this (no terminal, no admin)")
     opts = parser.parse_args()
     if not opts.password:
         parser.error("--password (or SHOTS_PASSWORD) is required")
@@ -187,6 +194,10 @@ def main():
             page = context.new_page()
             log_in(page, base, opts.email, opts.password)
             language_switch(page, base, lang)
+            if opts.only:
+                shoot(page, base, out, lang, [shot for shot in pages_to_shoot(page, base) if shot[0].startswith(opts.only)])
+                context.close()
+                continue
             cart_add_one(page, base)
             shoot(page, base, out, lang, pages_to_shoot(page, base))
             terminal_shoot(page, base, out, lang, opts.email, opts.password)

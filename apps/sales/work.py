@@ -46,6 +46,30 @@ class WorkLine:
     gold_rate_id: UUID | None = None
 
 
+@dataclass(frozen=True)
+class WorkQuote:
+    """What work comes to: `total` after the shop's rounding, `credit` from
+    the deposit and the gold taken, `due` what the payments must add up to
+    (below zero: what the shop owes the customer)."""
+
+    lines: tuple[LinePrice, ...]
+    total: Decimal
+    rounding: Decimal
+    credit: Decimal
+    due: Decimal
+
+
+def work_quote(*, work: list[WorkLine], gold_taken=(), deposit: Decimal = _ZERO) -> WorkQuote:
+    """Prices `work` as the invoice will, without writing anything."""
+    tax_rules = tax_rules_for_shop(_current_shop())
+    lines = tuple(_priced(line, tax_rules) for line in work)
+    rounded = pricing.invoice_total([line.total for line in lines], tax_rules)
+    credit = deposit + sum((t.value for t in gold_taken), _ZERO)
+    if any(abs(amount) >= MONEY_LIMIT for amount in (rounded.total, credit, *(line.total for line in lines))):
+        raise ApplicationError("amount_out_of_range", "These amounts are too large to record (16 digits at most).", status=409)
+    return WorkQuote(lines=lines, total=rounded.total, rounding=rounded.rounding, credit=credit, due=rounded.total - credit)
+
+
 def _priced(line: WorkLine, rules_) -> LinePrice:
     unit = pricing.price_work(labour=line.labour, gold=line.gold, rules=rules_)
     zero = unit.making
@@ -71,14 +95,10 @@ def work_sale_create(*, actor, branch: Branch, customer: Customer, work: list[Wo
     _check_parties(branch=branch, terminal=None, customer=customer)
     if not work:
         raise ApplicationError("empty_sale", "An invoice for work needs at least one line.")
-    tax_rules = tax_rules_for_shop(shop)
-    lines = [_priced(line, tax_rules) for line in work]
-    rounded = pricing.invoice_total([line.total for line in lines], tax_rules)
-    credit = deposit + sum((t.value for t in gold_taken), _ZERO)
-    if any(abs(amount) >= MONEY_LIMIT for amount in (rounded.total, credit, *(line.total for line in lines))):
-        raise ApplicationError("amount_out_of_range", "These amounts are too large to record (16 digits at most).", status=409)
-    checked = _checked_payments(list(payments), tax_rules.exponent)
-    owed = credit - rounded.total
+    quote = work_quote(work=work, gold_taken=gold_taken, deposit=deposit)
+    lines, credit = quote.lines, quote.credit
+    checked = _checked_payments(list(payments), tax_rules_for_shop(shop).exponent)
+    owed = -quote.due
     payout = _ZERO
     if owed > 0:
         if checked:
@@ -93,15 +113,15 @@ def work_sale_create(*, actor, branch: Branch, customer: Customer, work: list[Wo
         raise ApplicationError("no_payout", "Nothing is owed to the customer.",
                                details=[{"field": "payout_method", "code": "no_payout", "message": "Nothing to pay out."}])
     given = credit + sum((p.amount for p in checked), _ZERO)
-    if given != rounded.total + payout:
+    if given != quote.total + payout:
         raise ApplicationError(
-            "payment_mismatch", f"Payments come to {given} but the invoice total is {rounded.total}.",
-            details=[{"field": "payments", "code": "payment_mismatch", "expected": str(rounded.total), "given": str(given),
-                      "credit": str(credit), "due": str(rounded.total - credit)}],
+            "payment_mismatch", f"Payments come to {given} but the invoice total is {quote.total}.",
+            details=[{"field": "payments", "code": "payment_mismatch", "expected": str(quote.total), "given": str(given),
+                      "credit": str(credit), "due": str(quote.due)}],
         )
     now = timezone.now()
     draft = SaleDraft(
-        occurred_at=now, total=rounded.total, customer_id=customer.pk, receipt_number=reference[:40],
+        occurred_at=now, total=quote.total, customer_id=customer.pk, receipt_number=reference[:40],
         lines=[DraftLine(item_id=None, description=line.description[:255], price=price, making=price.making,
                          discount=price.discount) for line, price in zip(work, lines)],
         trade_ins=list(gold_taken), payout=payout, payout_method=payout_method if payout else "",

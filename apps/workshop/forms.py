@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.branches.models import Branch
+from apps.core.money import currency_exponent, quantize_money
 from apps.ui.dates import LocalDateField
 from apps.ui.forms import AmountField, RowChoiceField, WholeField
 from apps.ui.labels import LABELS
@@ -12,6 +13,16 @@ from apps.workshop.models import Craftsman, DepositMethod, RepairPrice, ServiceK
 SERVICE_NAMES = {kind: LABELS["service"][kind] for kind in ServiceKind.values}
 DEPOSIT_METHODS = [(method, LABELS["payment"][method]) for method in DepositMethod.values]
 REFUND_METHODS = DEPOSIT_METHODS[:3]
+
+
+def in_currency(amount, currency: str):
+    """An amount as the shop's currency writes it (no decimals for the rial)."""
+    return None if amount is None else quantize_money(amount, currency_exponent(currency))
+
+
+def prices_in(currency: str) -> dict:
+    """The price list, each price as the currency writes it."""
+    return {kind: in_currency(price, currency) for kind, price in RepairPrice.objects.values_list("kind", "price")}
 
 
 def _craftsmen():
@@ -32,12 +43,12 @@ class IntakeForm(forms.Form):
     deposit = AmountField(required=False, label=_("Deposit now"))
     deposit_method = forms.ChoiceField(choices=DEPOSIT_METHODS, required=False, label=_("Paid by"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"] = RowChoiceField(queryset=Branch.objects.filter(is_active=True).order_by("created_at"),
                                                empty_label=None, label=_("Branch"))
         self.fields["craftsman"] = _craftsmen()
-        prices = dict(RepairPrice.objects.values_list("kind", "price"))
+        prices = prices_in(currency)
         for kind, name in SERVICE_NAMES.items():
             self.fields[f"svc_{kind}"] = forms.BooleanField(required=False, label=name)
             self.fields[f"price_{kind}"] = AmountField(required=False, label=_("Price"), initial=prices.get(kind))
@@ -99,7 +110,7 @@ class CollectForm(forms.Form):
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
         for line in lines:
-            self.fields[f"labour_{line.pk}"] = AmountField(label=SERVICE_NAMES.get(line.kind, line.kind), initial=line.price)
+            self.fields[f"labour_{line.pk}"] = AmountField(label=SERVICE_NAMES.get(line.kind, line.kind))
 
     def labour_fields(self):
         return [self[name] for name in self.fields if name.startswith("labour_")]

@@ -26,7 +26,7 @@ from apps.inventory import pricing, validation
 from apps.inventory.selectors import gold_rate_current, gold_rate_for_fineness
 from apps.inventory.shop_pricing import PURE_FINENESS, RATE_QUANTUM, TradeInPrice, checked_in_currency, tax_rules_for_shop
 from apps.sales import rules
-from apps.sales.work import WorkLine, work_sale_create
+from apps.sales.work import WorkLine, WorkQuote, work_quote, work_sale_create
 from apps.workshop.lock_objects import ticket_lock
 from apps.workshop.models import (
     REPAIR_MOVES,
@@ -334,6 +334,37 @@ def craftsman_set_active(*, actor, craftsman: Craftsman, active: bool) -> Crafts
     return craftsman
 
 
+def _work(ticket: RepairTicket, labour: dict) -> tuple[list[WorkLine], list[TradeInPrice]]:
+    """The ticket as an invoice's work (each service at its agreed price, or
+    the final one in `labour` by line id; the gold added) and the gold
+    taken away (old gold the shop keeps, at the rate it was priced at)."""
+    lines = list(ticket.lines.all())
+    unknown = set(map(str, labour)) - {str(line.pk) for line in lines}
+    if unknown:
+        raise ApplicationError("invalid_line", "A final price was given for a service not on the ticket.",
+                               details=[{"field": "labour", "code": "unknown", "message": line_id} for line_id in sorted(unknown)])
+    names = dict(ServiceKind.choices)
+    work = [WorkLine(description=f"{ticket.label} {names[line.kind]} {line.note}".strip(), fineness=ticket.fineness,
+                     labour=_money(labour.get(line.pk, labour.get(str(line.pk), line.price)), field=f"labour.{line.pk}"))
+            for line in lines]
+    metal = list(ticket.metal.all())
+    work += [WorkLine(description=f"{ticket.label} gold added {row.note}".strip(), fineness=row.fineness, gold=row.value,
+                      gold_weight=row.fine_weight, rate=row.rate, gold_rate_id=row.gold_rate_id)
+             for row in metal if row.weight > 0]
+    taken = [TradeInPrice(description=f"{ticket.label} gold taken {row.note}".strip(), weight=-row.weight, fineness=row.fineness,
+                          board_rate=row.rate, pure_rate=row.rate, deduction_percent=_ZERO, pure_weight=-row.fine_weight,
+                          gross_value=-row.value, deduction=_ZERO, value=-row.value)
+             for row in metal if row.weight < 0]
+    return work, taken
+
+
+def repair_ticket_quote(*, ticket: RepairTicket, labour: dict | None = None) -> WorkQuote:
+    """What pickup would invoice now, and what would be left to pay after
+    the deposit and the gold taken (the ticket page's figure)."""
+    work, taken = _work(ticket, dict(labour or {}))
+    return work_quote(work=work, gold_taken=taken, deposit=ticket.deposit_balance)
+
+
 @transaction.atomic
 def repair_ticket_collect(*, actor, ticket: RepairTicket, payments=(), labour: dict | None = None,
                           payout_method: str = "") -> RepairTicket:
@@ -346,24 +377,7 @@ def repair_ticket_collect(*, actor, ticket: RepairTicket, payments=(), labour: d
     if locked.status != RepairStatus.READY:
         raise ApplicationError("ticket_not_ready", f"Ticket {locked.label} is {locked.get_status_display().lower()}, not ready.",
                                status=409)
-    labour = dict(labour or {})
-    lines = list(locked.lines.all())
-    unknown = set(map(str, labour)) - {str(line.pk) for line in lines}
-    if unknown:
-        raise ApplicationError("invalid_line", "A final price was given for a service not on the ticket.",
-                               details=[{"field": "labour", "code": "unknown", "message": line_id} for line_id in sorted(unknown)])
-    names = dict(ServiceKind.choices)
-    work = [WorkLine(description=f"{locked.label} {names[line.kind]} {line.note}".strip(), fineness=locked.fineness,
-                     labour=_money(labour.get(line.pk, labour.get(str(line.pk), line.price)), field=f"labour.{line.pk}"))
-            for line in lines]
-    metal = list(locked.metal.all())
-    work += [WorkLine(description=f"{locked.label} gold added {row.note}".strip(), fineness=row.fineness, gold=row.value,
-                      gold_weight=row.fine_weight, rate=row.rate, gold_rate_id=row.gold_rate_id)
-             for row in metal if row.weight > 0]
-    taken = [TradeInPrice(description=f"{locked.label} gold taken {row.note}".strip(), weight=-row.weight, fineness=row.fineness,
-                          board_rate=row.rate, pure_rate=row.rate, deduction_percent=_ZERO, pure_weight=-row.fine_weight,
-                          gross_value=-row.value, deduction=_ZERO, value=-row.value)
-             for row in metal if row.weight < 0]
+    work, taken = _work(locked, dict(labour or {}))
     sale = work_sale_create(
         actor=actor, branch=locked.branch, customer=locked.customer, work=work, gold_taken=taken,
         deposit=locked.deposit_balance, deposit_reference=locked.label, payments=list(payments), payout_method=payout_method,

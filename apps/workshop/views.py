@@ -33,8 +33,10 @@ from apps.workshop.forms import (
     DepositForm,
     IntakeForm,
     MetalForm,
+    in_currency,
+    prices_in,
 )
-from apps.workshop.models import Craftsman, RepairPrice, RepairStatus
+from apps.workshop.models import Craftsman, RepairStatus
 from apps.workshop.selectors import ticket_board, ticket_get
 
 SELL, MANAGE = "accounts.sell", "accounts.manage_workshop"
@@ -78,7 +80,8 @@ def repair_new(request):
         query = request.GET.get("q", "")[:100]
         found = customers_matching(query)[:20] if query.strip() else []
         return render(request, "workshop/pick_customer.html", {"q": query, "found": found})
-    form = IntakeForm(request.POST or None, initial={"branch": cart_load(request.session).branch_id})
+    form = IntakeForm(request.POST or None, initial={"branch": cart_load(request.session).branch_id},
+                      currency=request.tenant.currency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         asked = [services.ServiceInput(kind=kind, note=data[f"note_{kind}"], price=data[f"price_{kind}"])
@@ -101,23 +104,22 @@ def repair_new(request):
 @permission_required(SELL)
 def repair_detail(request, ticket_id):
     ticket = _ticket(ticket_id)
-    lines = list(ticket.lines.all())
+    lines, currency = list(ticket.lines.all()), request.tenant.currency
+    try:
+        quote = services.repair_ticket_quote(ticket=ticket) if ticket.status in services.REPAIR_MOVES else None
+    except ApplicationError:
+        quote = None  # the page still shows; pickup will say what is wrong
+    due = in_currency(max(quote.due, Decimal(0)), currency) if quote else None
     context = {
         "ticket": ticket, "shop": request.tenant, "lines": lines, "is_open": ticket.status in services.REPAIR_MOVES,
         "moves": [to for to in (RepairStatus.IN_WORK, RepairStatus.READY) if to in services.REPAIR_MOVES.get(ticket.status, ())],
         "deposit_form": DepositForm(), "metal_form": MetalForm(), "close_form": CloseForm(),
         "assign_form": AssignForm(initial={"craftsman": ticket.craftsman_id}),
-        "collect_form": CollectForm(lines=lines, initial={"amount": _balance(ticket, lines)}),
-        "balance": _balance(ticket, lines), "names": SERVICE_NAMES,
+        "collect_form": CollectForm(lines=lines, initial={"amount": due, **{f"labour_{line.pk}": in_currency(line.price, currency)
+                                                                            for line in lines}}),
+        "quote": quote, "owed": -quote.due if quote and quote.due < 0 else None,
     }
     return render(request, "workshop/ticket.html", context)
-
-
-def _balance(ticket, lines) -> Decimal:
-    """What pickup would ask for at the agreed prices before tax and
-    rounding: labour and gold added, less gold taken and the deposit."""
-    return sum((line.price for line in lines), Decimal(0)) + sum((m.value for m in ticket.metal.all()), Decimal(0)) \
-        - ticket.deposit_balance
 
 
 def _act(request, ticket_id, form_class, act, done, **form_kwargs):
@@ -194,9 +196,9 @@ def repair_collect(request, ticket_id):
 
 
 class PriceListForm(forms.Form):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
-        prices = dict(RepairPrice.objects.values_list("kind", "price"))
+        prices = prices_in(currency)
         for kind, name in SERVICE_NAMES.items():
             self.fields[kind] = AmountField(label=name, initial=prices.get(kind))
 
@@ -209,7 +211,7 @@ class CraftsmanForm(forms.Form):
 @permission_required(MANAGE)
 def workshop_settings(request):
     """The price list and the craftsmen."""
-    prices = PriceListForm(request.POST if request.POST.get("form") == "prices" else None)
+    prices = PriceListForm(request.POST if request.POST.get("form") == "prices" else None, currency=request.tenant.currency)
     craftsman = CraftsmanForm(request.POST if request.POST.get("form") == "craftsman" else None)
     if request.method == "POST":
         try:

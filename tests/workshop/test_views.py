@@ -88,6 +88,8 @@ def test_the_ticket_page_takes_a_repair_to_its_invoice(cashier, intake, shop_a):
     lines = list(RepairTicket.objects.get(pk=ticket.pk).lines.all())
     page = cashier.get(base).content.decode()
     assert 'action="' + base + 'collect/"' in page
+    prefilled = re.search(r'name="amount" value="([^"]*)"', page[page.index('collect/"'):]).group(1)
+    assert prefilled.replace(",", "") == "4400000"  # what pickup asks, tax included
     # Sizing 1,500,000 + polishing 500,000 with 10% VAT, 3,200,000 of gold, less the 1,000,000 deposit.
     post = {"method": "card", "amount": "4400000", **{f"labour_{line.pk}": str(int(line.price)) for line in lines}}
     done = cashier.post(base + "collect/", post, follow=True)
