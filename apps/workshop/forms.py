@@ -110,7 +110,8 @@ class CollectForm(forms.Form):
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
         for line in lines:
-            self.fields[f"labour_{line.pk}"] = AmountField(label=SERVICE_NAMES.get(line.kind, line.kind))
+            self.fields[f"labour_{line.pk}"] = AmountField(label=SERVICE_NAMES.get(line.kind, line.kind), required=False,
+                                                           help_text=_("Blank: the agreed price."))
 
     def labour_fields(self):
         return [self[name] for name in self.fields if name.startswith("labour_")]

@@ -187,7 +187,7 @@ def repair_collect(request, ticket_id):
     def collect(ticket, data):
         payments = [PaymentInput(method=data[m], amount=data[a]) for m, a in (("method", "amount"), ("method_2", "amount_2"))
                     if data.get(m) and data.get(a)]
-        labour = {line.pk: data[f"labour_{line.pk}"] for line in ticket.lines.all()}
+        labour = {line.pk: data[f"labour_{line.pk}"] for line in ticket.lines.all() if data.get(f"labour_{line.pk}") is not None}
         services.repair_ticket_collect(actor=request.user, ticket=ticket, payments=payments, labour=labour,
                                        payout_method=data["payout_method"])
 

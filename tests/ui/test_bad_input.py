@@ -14,15 +14,20 @@ import json
 import re
 from copy import deepcopy
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
+from apps.branches.models import Branch
+from apps.customers.models import Customer
 from apps.inventory.models import Item
 from apps.tenancy.models import Tenant
+from apps.workshop.services import DepositInput, ServiceInput, repair_ticket_create, repair_ticket_move, repair_ticket_quote
 from tests.core.fuzz_targets import shop_checksum
-from tests.helpers import PASSWORD, SHOPS, staff_client
+from tests.helpers import PASSWORD, SHOPS, staff, staff_client
 
 KINDS = ("over_long", "negative", "zero", "non_numeric", "thirty_digits")
 ALL = frozenset(KINDS)
@@ -116,6 +121,26 @@ DOORS = {
     "login": Door("/accounts/login/", {"username": "owner@shop-a.test", "password": PASSWORD},
                   {"username": text(254, ALL), "password": text(512, ALL)}, signed_out=True),
     # the staff API
+    # the workshop
+    "repair intake": Door("/workshop/new/", {
+        "customer": "{customer}", "description": "Ring, worn shank", "gross_weight": "3.250", "fineness": "750",
+        "promised_on": "{tomorrow}", "branch": "{branch}", "svc_sizing": "on", "price_sizing": "1500000", "note_sizing": "",
+        "note": "", "deposit": "1000", "deposit_method": "cash"},
+        {"gross_weight": number(), "fineness": number(), "price_sizing": number(NOT_ZERO), "deposit": number(NOT_ZERO),
+         "description": text(255), "note_sizing": text(255), "note": text(2000), "promised_on": text(10, ALL)}),
+    "repair deposit": Door("/workshop/{ticket}/deposit/", {"amount": "1000", "method": "cash", "reference": ""},
+                           {"amount": number(), "reference": text(120)}),
+    "repair gold": Door("/workshop/{ticket}/gold/", {"weight": "0.100", "fineness": "750", "note": ""},
+                        {"weight": number(ALL - {"negative"}), "fineness": number(), "note": text(255)}),  # -1 g: gold taken away
+    "repair close": Door("/workshop/{ticket}/close/", {"to": "cancelled", "deposit": "refund", "refund_method": "cash",
+                                                       "note": "changed mind"}, {"note": text(255)}),
+    "repair pickup": Door("/workshop/{ready}/collect/", {"method": "cash", "amount": "{ready_due}", "method_2": "", "amount_2": "",
+                                                         "payout_method": ""},
+                          {"amount": number(), "amount_2": number(NOT_ZERO)}),
+    "workshop prices": Door("/workshop/settings/", {"form": "prices", "sizing": "1000", "soldering": "0", "polishing": "0",
+                                                    "stone_setting": "0", "engraving": "0", "plating": "0"},
+                            {"sizing": number(NOT_ZERO)}),
+    "craftsman": Door("/workshop/settings/", {"form": "craftsman", "name": "Ali", "phone": ""}, {"name": text(120), "phone": text(32)}),
     "API item create": Door("/api/v1/items/", {
         "sku": "BAD-API-1", "name": "Bad input ring", "category_id": "{category}", "branch_id": "{branch}", "fineness": 750,
         "gross_weight": "5.000", "stone_weight": "0", "making_mode": "percent", "making_value": "10", "stone_value": "0",
@@ -151,9 +176,25 @@ def ids(world, as_owner):
     from apps.sales.services import LineInput, sale_quote
 
     as_owner.post("/pos/add/", {"item_id": str(world.ring_id)})
+    ticket, ready = _tickets(world)
     return {"ring": str(world.ring_id), "chain": str(world.chain_id), "category": str(world.category_id), "branch": str(world.branch_id),
             "sale": str(world.sale_id), "review": str(review_open(kind="stock_drift", details={"note": "x"}).pk),
-            "due": str(sale_quote(lines=[LineInput(item_id=world.ring_id)]).due)}
+            "due": str(sale_quote(lines=[LineInput(item_id=world.ring_id)]).due), "customer": str(world.customer_id),
+            "tomorrow": (timezone.localdate() + timedelta(days=1)).isoformat(), "ticket": str(ticket.pk), "ready": str(ready.pk),
+            "ready_due": str(repair_ticket_quote(ticket=ready).due)}
+
+
+def _tickets(world):
+    """A repair just taken in with a deposit, and one ready for pickup."""
+    owner = staff("a", "owner")
+    intake = {"actor": owner, "branch": Branch.objects.get(pk=world.branch_id), "customer": Customer.objects.get(pk=world.customer_id),
+              "description": "Chain", "gross_weight": Decimal("5.000"), "fineness": 750,
+              "services": [ServiceInput("soldering", price=Decimal("400000"))], "promised_on": timezone.localdate()}
+    ticket = repair_ticket_create(**intake, deposit=DepositInput("cash", Decimal("100000")))
+    ready = repair_ticket_create(**intake)
+    for to in ("in_work", "ready"):
+        repair_ticket_move(actor=owner, ticket=ready, to=to)
+    return ticket, ready
 
 
 def filled(value, ids: dict):

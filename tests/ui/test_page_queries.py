@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.accounts.models import Role
 from apps.accounts.services import user_create
@@ -21,6 +22,7 @@ from apps.inventory.services import gold_rate_set, item_create, stock_adjust
 from apps.review.models import ReviewItem
 from apps.review.services import review_open
 from apps.sales.services import LineInput, PaymentInput, sale_create
+from apps.workshop.services import ServiceInput, repair_ticket_create
 from tests.helpers import logged_in, staff
 from tests.world import CHAIN
 
@@ -28,7 +30,7 @@ PAGES = [
     "/", "/sales/", "/sales/?status=completed", "/sales/?search=0936", "/inventory/", "/inventory/?q=P-",
     "/inventory/{item}/", "/customers/", "/customers/?q=Page", "/customers/{customer}/", "/gold-rate/",
     "/review/", "/terminals/", "/staff/", "/reports/daily/", "/reports/products/", "/reports/categories/",
-    "/reports/customers/", "/reports/valuation/", "/reports/low-stock/",
+    "/reports/customers/", "/reports/valuation/", "/reports/low-stock/", "/workshop/", "/workshop/?status=all&q=Page",
 ]
 MAX_QUERIES = 30
 
@@ -51,6 +53,9 @@ def _rows(world, upto: int) -> None:
         review_open(kind=ReviewItem.Kind.STOCK_DRIFT, item=item, details={"quantity": 3, "ledger": 2})
         terminal_create(branch=branch, name=f"Page till {n:03d}")
         user_create(email=f"page-staff-{n:03d}@shop-a.test", password=None, role=Role.CASHIER, full_name=f"Page staff {n}")
+        repair_ticket_create(actor=cashier, branch=branch, customer=customer, description=f"Page ring {n:03d}", fineness=750,
+                             gross_weight=Decimal("2.5"), services=[ServiceInput("polishing", price=Decimal(1000)), ServiceInput("sizing")],
+                             promised_on=timezone.localdate())
 
 
 def _counts(client, world) -> dict[str, int]:
