@@ -62,6 +62,7 @@ urlpatterns = [
     path("workshop/new/", workshop.repair_new, name="repair-create"),
     path("workshop/settings/", workshop.workshop_settings, name="workshop-settings"),
     path("workshop/<uuid:ticket_id>/", workshop.repair_detail, name="repair-detail"),
+    path("workshop/<uuid:ticket_id>/print/", workshop.repair_print, name="repair-print"),
     path("workshop/<uuid:ticket_id>/move/", workshop.repair_move, name="repair-move"),
     path("workshop/<uuid:ticket_id>/assign/", workshop.repair_assign, name="repair-assign"),
     path("workshop/<uuid:ticket_id>/deposit/", workshop.repair_deposit, name="repair-deposit"),

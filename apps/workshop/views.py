@@ -21,6 +21,7 @@ from apps.customers.selectors import customer_get
 from apps.customers.views import customers_matching
 from apps.sales.cart import cart_load
 from apps.sales.services import PaymentInput
+from apps.ui.barcode import code128_svg
 from apps.ui.forms import AmountField, form_errors_text
 from apps.ui.labels import error_text
 from apps.ui.permissions import permission_required
@@ -120,6 +121,13 @@ def repair_detail(request, ticket_id):
         "quote": quote, "owed": -quote.due if quote and quote.due < 0 else None,
     }
     return render(request, "workshop/ticket.html", context)
+
+
+@permission_required(SELL)
+def repair_print(request, ticket_id):
+    """The customer's ticket and the piece's tag, both with the label's barcode (the board finds a scanned label)."""
+    ticket = _ticket(ticket_id)
+    return render(request, "workshop/print.html", {"ticket": ticket, "shop": request.tenant, "barcode_svg": code128_svg(ticket.label)})
 
 
 def _act(request, ticket_id, form_class, act, done, **form_kwargs):

@@ -114,3 +114,12 @@ def test_the_price_list_is_the_managers(intake, shop_a):
     assert RepairPrice.objects.get(kind="sizing").price == Decimal("1750000")
     assert manager.post("/workshop/settings/", {"form": "craftsman", "name": "Mina", "phone": ""}).status_code == 302
     assert "Mina" in manager.get("/workshop/settings/").content.decode()
+
+
+def test_the_printed_ticket_and_tag_carry_the_label_as_a_barcode(cashier, intake):
+    ticket = repair_ticket_create(**intake, deposit=DepositInput("cash", Decimal("250000")))
+    page = cashier.get(f"/workshop/{ticket.pk}/print/").content.decode()
+    assert page.count('class="barcode"') == 2 and page.count(ticket.label) >= 2
+    assert "Reza the goldsmith" not in page and intake["customer"].full_name in page and "250,000" in page
+    # What the scanner reads back finds the ticket on the board.
+    assert f"/workshop/{ticket.pk}/" in cashier.get("/workshop/", {"q": ticket.label.lower()}).content.decode()
