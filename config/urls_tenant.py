@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("apps.inventory.urls")),
     path("", include("apps.customers.urls")),
     path("", include("apps.sales.urls")),
+    path("", include("apps.workshop.urls")),
     path("", include("apps.reports.urls")),
 ]
 

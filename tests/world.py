@@ -1,6 +1,7 @@
 """A small shop's worth of data, made through the services as staff would:
 a category, a rate on the board, a gold ring (PRICING.md vector 1), a
-fixed-price chain, a customer who bought a ring, a terminal."""
+fixed-price chain, a customer who bought a ring, a terminal, and the
+customer's ring ready in the workshop."""
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from apps.customers.services import customer_create
 from apps.inventory.services import category_create, gold_rate_set, item_create
 from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
 from apps.tenancy.models import Tenant
+from apps.workshop.services import DepositInput, ServiceInput, repair_ticket_create, repair_ticket_move
 from tests.helpers import SHOPS, staff
 from tests.vectors import RING
 
@@ -45,6 +47,7 @@ class World:
     sale_line_id: UUID
     terminal_id: UUID
     staff_id: int  # the shop's cashier
+    ticket_id: UUID  # the customer's ring in the workshop, ready, with a deposit
 
 
 def build_world(shop_key: str) -> World:
@@ -65,8 +68,13 @@ def build_world(shop_key: str) -> World:
     sale = sale_create(actor=staff(shop_key, "cashier"), branch=branch, customer=customer, lines=lines,
                        payments=[PaymentInput(method="cash", amount=sale_quote(lines=lines).due)])
     terminal = terminal_create(branch=branch, name="Counter 1")
+    ticket = repair_ticket_create(actor=owner, branch=branch, customer=customer, description="Ring to resize", fineness=750,
+                                  gross_weight=Decimal("3.250"), services=[ServiceInput("sizing", price=Decimal("1500000"))],
+                                  promised_on=timezone.localdate() + timedelta(days=3), deposit=DepositInput("cash", Decimal("500000")))
+    for to in ("in_work", "ready"):
+        repair_ticket_move(actor=owner, ticket=ticket, to=to)
     return World(
         shop_key=shop_key, branch_id=branch.pk, category_id=category.pk, gold_rate_id=gold_rate.pk, ring_id=ring.pk,
         chain_id=chain.pk, customer_id=customer.pk, sale_id=sale.pk, sale_line_id=sale.lines.get().pk,
-        terminal_id=terminal.pk, staff_id=staff(shop_key, "cashier").pk,
+        terminal_id=terminal.pk, staff_id=staff(shop_key, "cashier").pk, ticket_id=ticket.pk,
     )

@@ -89,7 +89,8 @@ def work_sale_create(*, actor, branch: Branch, customer: Customer, work: list[Wo
     credited, `payments` must bring the rest to the rounded total
     (`payment_mismatch`); credits above the total are paid out by
     `payout_method` (`payout_method_required`). `reference` is the job's
-    label, kept as the receipt number."""
+    label, kept as the receipt number. The bill comes from the job's
+    stored work, not from the request, so these refusals are 409s."""
     rules.require_perm(actor, "accounts.sell", "sell")
     shop = _current_shop()
     _check_parties(branch=branch, terminal=None, customer=customer)
@@ -103,19 +104,19 @@ def work_sale_create(*, actor, branch: Branch, customer: Customer, work: list[Wo
     if owed > 0:
         if checked:
             raise ApplicationError("payment_not_needed", "The deposit and the gold taken already pay for the work; take no payment.",
-                                   details=[{"field": "payments", "code": "payment_not_needed", "message": "Nothing left to pay."}])
+                                   status=409, details=[{"field": "payments", "code": "payment_not_needed", "message": "Nothing left to pay."}])
         if payout_method not in PayoutMethod.values:
             raise ApplicationError(
                 "payout_method_required", f"The shop owes the customer {owed}: pay it out in cash or keep it as store credit.",
-                details=[{"field": "payout_method", "code": "required", "owed": str(owed), "message": "Cash or store credit."}])
+                status=409, details=[{"field": "payout_method", "code": "required", "owed": str(owed), "message": "Cash or store credit."}])
         payout = owed
     elif payout_method:
-        raise ApplicationError("no_payout", "Nothing is owed to the customer.",
+        raise ApplicationError("no_payout", "Nothing is owed to the customer.", status=409,
                                details=[{"field": "payout_method", "code": "no_payout", "message": "Nothing to pay out."}])
     given = credit + sum((p.amount for p in checked), _ZERO)
     if given != quote.total + payout:
         raise ApplicationError(
-            "payment_mismatch", f"Payments come to {given} but the invoice total is {quote.total}.",
+            "payment_mismatch", f"Payments come to {given} but the invoice total is {quote.total}.", status=409,
             details=[{"field": "payments", "code": "payment_mismatch", "expected": str(quote.total), "given": str(given),
                       "credit": str(credit), "due": str(quote.due)}],
         )

@@ -170,8 +170,8 @@ def _deposit(ticket: RepairTicket, *, actor, deposit: DepositInput) -> RepairDep
     if ticket.deposit_balance + amount > ticket.estimate:
         raise ApplicationError(
             "deposit_over_estimate", f"Deposits would come to {ticket.deposit_balance + amount}, over the estimate of {ticket.estimate}.",
-            details=[{"field": "deposit.amount", "code": "over_estimate", "estimate": str(ticket.estimate),
-                      "held": str(ticket.deposit_balance), "message": "At most the estimate."}],
+            status=409, details=[{"field": "deposit.amount", "code": "over_estimate", "estimate": str(ticket.estimate),
+                                  "held": str(ticket.deposit_balance), "message": "At most the estimate."}],
         )
     row = RepairDeposit.objects.create(
         ticket=ticket, method=deposit.method, amount=amount, actor=actor,
@@ -250,7 +250,7 @@ def repair_ticket_close(*, actor, ticket: RepairTicket, to: str, deposit: str, r
     if held:
         if deposit == DepositOutcome.REFUND:
             if refund_method not in (DepositMethod.CASH, DepositMethod.CARD, DepositMethod.BANK_TRANSFER):
-                raise ApplicationError("invalid_refund_method", "Refund in cash, by card or by bank transfer.",
+                raise ApplicationError("invalid_refund_method", "Refund in cash, by card or by bank transfer.", status=409,
                                        details=[{"field": "refund_method", "code": "required", "message": "Choose how."}])
             RepairDeposit.objects.create(ticket=locked, method=refund_method, amount=-held, actor=actor, reference="refund")
         elif deposit == DepositOutcome.CREDIT:
@@ -260,7 +260,7 @@ def repair_ticket_close(*, actor, ticket: RepairTicket, to: str, deposit: str, r
                               reference=f"repair:{locked.pk}", actor=actor)
         else:
             raise ApplicationError("invalid_deposit_outcome", "Say what happens to the deposit: refund it or keep it as credit.",
-                                   details=[{"field": "deposit", "code": "required", "held": str(held), "message": "Choose."}])
+                                   status=409, details=[{"field": "deposit", "code": "required", "held": str(held), "message": "Choose."}])
         locked.deposit_balance = _ZERO
         locked.save(update_fields=["deposit_balance", "updated_at"])
         audit_record(actor=actor, action="workshop.deposit_settled", obj=locked, before={"held": held},
@@ -281,7 +281,7 @@ def repair_metal_record(*, actor, ticket: RepairTicket, weight, fineness, note: 
         raise ApplicationError("invalid_weight", "Record gold added (positive grams) or removed (negative).",
                                details=[{"field": "weight", "code": "invalid_weight", "message": "Not zero."}])
     if grams < 0 and -grams >= locked.gross_weight:
-        raise ApplicationError("invalid_weight", f"The piece weighed {locked.gross_weight} g; it cannot lose {-grams} g.",
+        raise ApplicationError("invalid_weight", f"The piece weighed {locked.gross_weight} g; it cannot lose {-grams} g.", status=409,
                                details=[{"field": "weight", "code": "more_than_piece", "message": "More than the piece."}])
     fineness = validation.fineness(fineness)
     board = gold_rate_current()

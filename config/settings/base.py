@@ -323,6 +323,10 @@ SPECTACULAR_SETTINGS = {
         "SaleStatusEnum": "apps.sales.models.SaleStatus",
         "PaymentMethodEnum": "apps.sales.models.PaymentMethod",
         "EnteredPaymentMethodEnum": "apps.sales.apis.ENTERED_METHOD_CHOICES",
+        "RepairStatusEnum": "apps.workshop.models.RepairStatus",
+        "RepairBoardStatusEnum": "apps.workshop.apis.BOARD_STATUSES",
+        "RepairMoveEnum": "apps.workshop.apis.MOVE_TARGETS",
+        "RepairCloseEnum": "apps.workshop.apis.CLOSE_TARGETS",
     },
 }
 

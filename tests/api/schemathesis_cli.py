@@ -68,7 +68,8 @@ class FuzzShop:
 def fuzz_shop_seed(owner_email: str) -> FuzzShop:
     """A small shop's worth of data in the current schema, through the
     services: a ring in stock, a customer who bought one, a terminal for the
-    staff API to play with and another whose device the POS run uses."""
+    staff API to play with and another whose device the POS run uses, and
+    the customer's ring ready in the workshop."""
     from datetime import timedelta
 
     from apps.accounts.models import User
@@ -78,6 +79,7 @@ def fuzz_shop_seed(owner_email: str) -> FuzzShop:
     from apps.inventory.services import category_create, gold_rate_set, item_create
     from apps.pos_sync.services import device_enroll, enrollment_code_issue
     from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
+    from apps.workshop.services import DepositInput, ServiceInput, repair_ticket_create, repair_ticket_move
     from tests.vectors import RING
 
     owner = User.objects.get(email=owner_email)
@@ -93,7 +95,13 @@ def fuzz_shop_seed(owner_email: str) -> FuzzShop:
     staff_terminal = terminal_create(branch=branch, name="Staff API terminal")
     pos_terminal = terminal_create(branch=branch, name="POS run terminal")
     device = device_enroll(code=enrollment_code_issue(terminal=pos_terminal).code, name="POS run")
-    ids = {"item_id": ring.pk, "customer_id": customer.pk, "sale_id": sale.pk, "terminal_id": staff_terminal.pk}
+    ticket = repair_ticket_create(actor=owner, branch=branch, customer=customer, description="Fuzz ring", fineness=750,
+                                  gross_weight=Decimal("3.250"), services=[ServiceInput("sizing", price=Decimal("1500000"))],
+                                  promised_on=timezone.localdate(), deposit=DepositInput("cash", Decimal("500000")))
+    for to in ("in_work", "ready"):
+        repair_ticket_move(actor=owner, ticket=ticket, to=to)
+    ids = {"item_id": ring.pk, "customer_id": customer.pk, "sale_id": sale.pk, "terminal_id": staff_terminal.pk,
+           "ticket_id": ticket.pk}
     references = {"branch_id": branch.pk, "category_id": category.pk, "parent_id": category.pk, "customer_id": customer.pk,
                   "terminal_id": staff_terminal.pk, "item_id": ring.pk, "sale_line_id": sale.lines.get().pk}
     return FuzzShop(

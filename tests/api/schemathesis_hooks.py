@@ -22,8 +22,13 @@ client does; everything the schema can state is left as drawn.
   rounding (invalid_trade_in). A positive case is made to keep them: the
   pricing mode follows the fixed price, the stone weight is at most the
   gross, a future time becomes now, a trade-in worth less than one unit is
-  left out. (What depends on stored state instead, e.g. a trade-in at the
-  board's rate, is a 409, which the check accepts.)
+  left out; a repair is not promised for a day already past
+  (invalid_promised_on), the gold a repair adds or takes is not 0 g
+  (invalid_weight), and a cancelled one says why (invalid_note): an
+  earlier date becomes tomorrow, 0 g a milligram, a blank reason gets one.
+  (What depends on stored state instead, e.g. a trade-in at the board's
+  rate or a deposit over a ticket's estimate, is a 409, which the check
+  accepts.)
 - A reference in a body (`branch_id`, `lines[].item_id`...) names a record:
   in a positive case it is made to name a real one of the shop
   (ZARGAR_FUZZ_REFERENCES), as the config's parameters do for paths. The
@@ -33,7 +38,7 @@ import json
 import os
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import schemathesis
 
@@ -128,9 +133,22 @@ def _sales_as_they_happen(body) -> None:
         body["trade_ins"] = [t for t in body["trade_ins"] if not isinstance(t, dict) or _worth_something(t)]
 
 
+def _repairs_as_the_counter_takes_them(path: str, body: dict) -> None:
+    # Tomorrow in UTC is today or later in any shop's zone (Tehran is 3:30 ahead).
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    if path == "/api/v1/repairs/" and isinstance(body.get("promised_on"), str) and body["promised_on"] < tomorrow:
+        body["promised_on"] = tomorrow
+    if path.endswith("/metal/") and _number(body.get("weight")) == 0:
+        body["weight"] = "0.001"
+    if path.endswith("/close/") and body.get("to") == "cancelled" and not str(body.get("note") or "").strip():
+        body["note"] = "Changed their mind"
+
+
 def _business_rules(case) -> None:
     if not isinstance(case.body, dict):
         return
+    if case.operation.path.startswith("/api/v1/repairs/"):
+        _repairs_as_the_counter_takes_them(case.operation.path, case.body)
     if case.operation.path in ("/api/v1/items/", "/api/v1/items/{item_id}/"):
         _items_consistent(case.body)
     if case.operation.path in ("/api/v1/sales/", "/api/v1/sales/quote/"):

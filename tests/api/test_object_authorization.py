@@ -10,6 +10,7 @@ from django.db import connection
 
 from apps.inventory.models import Item
 from apps.sales.models import Sale
+from apps.workshop.models import RepairTicket
 from tests.api.test_permissions import ROWS, body_for, url_for
 from tests.helpers import staff_client
 
@@ -19,7 +20,9 @@ DETAIL_ROWS = [(method, path) for method, path, _ in ROWS if "{" in path]
 def state_of(world, shop) -> tuple:
     connection.set_tenant(shop)
     ring, sale = Item.objects.get(pk=world.ring_id), Sale.objects.get(pk=world.sale_id)
-    return ring.name, ring.quantity, sale.status, sale.lines.get().returned_quantity
+    ticket = RepairTicket.objects.get(pk=world.ticket_id)
+    return (ring.name, ring.quantity, sale.status, sale.lines.get().returned_quantity, ticket.status, ticket.deposit_balance,
+            ticket.metal.count())
 
 
 def assert_no_data_of(response, world_b):
@@ -30,7 +33,7 @@ def assert_no_data_of(response, world_b):
 
 
 def test_detail_endpoints_are_all_covered():
-    assert len(DETAIL_ROWS) == 17
+    assert len(DETAIL_ROWS) == 24
 
 
 def unknown_ids(world_b):
@@ -39,7 +42,7 @@ def unknown_ids(world_b):
     from uuid import uuid4
 
     return replace(world_b, terminal_id=uuid4(), ring_id=uuid4(), customer_id=uuid4(), sale_id=uuid4(), sale_line_id=uuid4(),
-                   staff_id=999_999_999)
+                   staff_id=999_999_999, ticket_id=uuid4())
 
 
 @pytest.mark.parametrize("method, path", DETAIL_ROWS, ids=[f"{m} {p}" for m, p in DETAIL_ROWS])
@@ -54,8 +57,8 @@ def test_shop_b_ids_on_shop_a_host_are_404(world, world_b, shop_b, method, path)
     unknown = unknown_ids(world_b)
     other = getattr(client, method.lower())(url_for(path, unknown), body_for(method, path, "owner", unknown), format="json")
     other_text = other.content.decode()
-    for real, fake in zip((world_b.terminal_id, world_b.ring_id, world_b.customer_id, world_b.sale_id, world_b.staff_id),
-                          (unknown.terminal_id, unknown.ring_id, unknown.customer_id, unknown.sale_id, unknown.staff_id)):
+    for real, fake in zip((world_b.terminal_id, world_b.ring_id, world_b.customer_id, world_b.sale_id, world_b.staff_id, world_b.ticket_id),
+                          (unknown.terminal_id, unknown.ring_id, unknown.customer_id, unknown.sale_id, unknown.staff_id, unknown.ticket_id)):
         other_text = other_text.replace(str(fake), str(real))
     assert (other.status_code, other_text) == (response.status_code, response.content.decode())
 

@@ -58,6 +58,19 @@ POST    /api/v1/staff/                                       201    201      403
 GET     /api/v1/staff/{user_id}/                             200    200      403      401
 PATCH   /api/v1/staff/{user_id}/                             200    200      403      401
 POST    /api/v1/staff/{user_id}/password/                    200    200      403      401
+GET     /api/v1/repairs/                                     200    200      200      401
+POST    /api/v1/repairs/                                     201    201      201      401
+GET     /api/v1/repairs/{ticket_id}/                         200    200      200      401
+GET     /api/v1/repairs/{ticket_id}/quote/                   200    200      200      401
+POST    /api/v1/repairs/{ticket_id}/status/                  200    200      200      401
+POST    /api/v1/repairs/{ticket_id}/deposits/                200    200      200      401
+POST    /api/v1/repairs/{ticket_id}/metal/                   200    200      200      401
+POST    /api/v1/repairs/{ticket_id}/close/                   200    200      200      401
+POST    /api/v1/repairs/{ticket_id}/collect/                 200    200      200      401
+GET     /api/v1/repair-prices/                               200    200      200      401
+POST    /api/v1/repair-prices/                               200    200      403      401
+GET     /api/v1/craftsmen/                                   200    200      200      401
+POST    /api/v1/craftsmen/                                   201    201      403      401
 """
 ROLES = ("owner", "manager", "cashier", "anonymous")
 
@@ -106,6 +119,17 @@ def body_for(method: str, path: str, role: str, world) -> dict | None:
         "/api/v1/sales/{sale_id}/void/": lambda: {"reason": "Entered twice"},
         "/api/v1/sales/{sale_id}/returns/": lambda: {"lines": [{"sale_line_id": str(world.sale_line_id), "quantity": 1}],
                                                      "reason": "Too small"},
+        "/api/v1/repairs/": lambda: {"branch_id": str(world.branch_id), "customer_id": str(world.customer_id),
+                                     "description": "Chain", "gross_weight": "5.000", "fineness": 750,
+                                     "services": [{"kind": "soldering", "price": "400000"}], "promised_on": "2099-01-01"},
+        "/api/v1/repairs/{ticket_id}/status/": lambda: {"to": "in_work"},
+        "/api/v1/repairs/{ticket_id}/deposits/": lambda: {"method": "cash", "amount": "1000"},
+        "/api/v1/repairs/{ticket_id}/metal/": lambda: {"weight": "0.100", "fineness": 750},
+        "/api/v1/repairs/{ticket_id}/close/": lambda: {"to": "cancelled", "deposit": "refund", "refund_method": "cash",
+                                                       "note": "Changed their mind"},
+        "/api/v1/repairs/{ticket_id}/collect/": lambda: {"payments": [{"method": "cash", "amount": _due(world)}]},
+        "/api/v1/repair-prices/": lambda: {"kind": "sizing", "price": "1000"},
+        "/api/v1/craftsmen/": lambda: {"name": "Ali the goldsmith"},
     }
     if method == "DELETE":
         return None
@@ -122,9 +146,18 @@ def _duplicate(role: str):
     return existing or customer_create(full_name="Ali Rezaei (twice)", phone=phone)
 
 
+def _due(world) -> str:
+    """What pickup of the world's ready ring asks now ("1" where the ring is another shop's)."""
+    from apps.workshop.models import RepairTicket
+    from apps.workshop.services import repair_ticket_quote
+
+    ticket = RepairTicket.objects.filter(pk=world.ticket_id).first()
+    return str(repair_ticket_quote(ticket=ticket).due) if ticket else "1"
+
+
 def url_for(path: str, world) -> str:
     return path.format(terminal_id=world.terminal_id, item_id=world.ring_id, customer_id=world.customer_id, sale_id=world.sale_id,
-                       user_id=world.staff_id)
+                       user_id=world.staff_id, ticket_id=world.ticket_id)
 
 
 @pytest.mark.parametrize("method, path, expected", ROWS, ids=[f"{m} {p}" for m, p, _ in ROWS])

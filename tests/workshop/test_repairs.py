@@ -33,11 +33,12 @@ def _snapshot(ticket):
 
 
 def test_intake_prices_from_the_list_numbers_per_branch_and_takes_a_deposit(intake):
+    before = TicketCounter.objects.get(branch=intake["branch"]).last_number  # the world's ring is in already
     first = repair_ticket_create(**intake, deposit=DepositInput("cash", Decimal("1000000")))
     second = repair_ticket_create(**{**intake, "services": [ServiceInput("soldering", price=Decimal("250000"))]})
     first, second = fresh(first), fresh(second)
-    assert (first.number, second.number) == (1, 2)
-    assert first.label == f"{first.branch.code}-W-000001"
+    assert (first.number, second.number) == (before + 1, before + 2)
+    assert first.label == f"{first.branch.code}-W-{before + 1:06d}"
     assert first.estimate == Decimal("2000000") and second.estimate == Decimal("250000")
     assert [(line.kind, line.price, line.note) for line in first.lines.order_by("price")] == [
         ("polishing", Decimal("500000.00"), ""), ("sizing", Decimal("1500000.00"), "52 to 56")]
@@ -97,13 +98,15 @@ def test_a_bad_deposit_is_refused_and_changes_nothing(intake, deposit, code):
     ({"promised_on": timezone.localdate() - timedelta(days=1)}, "invalid_promised_on"),
 ])
 def test_a_bad_intake_is_refused_and_saves_nothing(intake, change, code):
+    before = (RepairTicket.objects.count(), list(TicketCounter.objects.values_list("last_number", flat=True)))
     assert_error(code, repair_ticket_create, **{**intake, **change})
-    assert not RepairTicket.objects.exists() and not TicketCounter.objects.exists()
+    assert (RepairTicket.objects.count(), list(TicketCounter.objects.values_list("last_number", flat=True))) == before
 
 
 def test_a_deposit_over_the_estimate_at_intake_saves_no_ticket(intake):
+    before = (RepairTicket.objects.count(), RepairDeposit.objects.count())
     assert_error("deposit_over_estimate", repair_ticket_create, **intake, deposit=DepositInput("cash", Decimal("2000001")))
-    assert not RepairTicket.objects.exists() and not RepairDeposit.objects.exists()
+    assert (RepairTicket.objects.count(), RepairDeposit.objects.count()) == before
 
 
 def test_gold_added_and_taken_is_priced_at_the_board_in_fine_grams(intake):
