@@ -10,7 +10,9 @@ PORT=${PORT:-8000}
 $PY manage.py migrate_shops -v 0
 login=$($PY manage.py demo_shop)
 if $PY manage.py help seed_demo >/dev/null 2>&1; then
-  $PY manage.py seed_demo --shop "$(echo "$login" | sed -n 's/^demo shop: \([^ ]*\).*/\1/p')" --items 500 --customers 200 --sales 100
+  shop=$(echo "$login" | sed -n 's/^demo shop: \([^ ]*\).*/\1/p')
+  $PY manage.py seed_demo --shop "$shop" --items 500 --customers 200 --sales 100
+  $PY manage.py seed_demo_workshop --shop "$shop"
 fi
 
 mkdir -p var

@@ -19,3 +19,11 @@ def shop_timezone(shop=None) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, KeyError):
         return UTC
+
+
+def shop_today(shop=None):
+    """Today in the shop's time zone (whatever zone the process runs in:
+    a request, a task or a command)."""
+    from django.utils import timezone
+
+    return timezone.localdate(timezone=shop_timezone(shop))

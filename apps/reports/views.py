@@ -34,6 +34,7 @@ from apps.ui.labels import error_text, label
 from apps.ui.pdf import Table, document_pdf
 from apps.ui.spreadsheet import csv_response
 from apps.ui.permissions import permission_required
+from apps.workshop import selectors as workshop
 
 VIEW_REPORTS = "accounts.view_reports"
 DEFAULT_DAYS = 30
@@ -233,6 +234,36 @@ def low_stock_report(form: PeriodForm, shop, whole: bool = False, page: int = 1)
     )
 
 
+def workshop_open_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
+    jobs, summary = workshop.open_jobs(), workshop.open_jobs_summary()
+    row = lambda t: [t.label, t.customer.full_name, t.promised_on, _("Overdue") if t.late == 0 else "",  # noqa: E731
+                     label("repair_status", t.status), t.craftsman.name if t.craftsman else "", t.estimate, t.deposit_balance]
+    return Report(
+        name="workshop-open", title=_("Open repairs"), period_text=formatting.date_text(today()),
+        columns=[_("Ticket"), _("Customer"), _("Promised for"), _("Overdue"), _("Status"), _("Craftsman"), _("Estimate"),
+                 _("Deposit held")],
+        kinds=["code", "text", "date", "text", "text", "text", "money", "money"],
+        rows=map(row, jobs.iterator(chunk_size=EXPORT_CHUNK)) if whole else PagedRows(jobs, row),
+        summary=[(_("Open repairs"), formatting.number(summary["open"], 0)), (_("Overdue"), formatting.number(summary["overdue"], 0)),
+                 (_("Deposits held"), formatting.money(summary["deposits"], shop.currency))],
+    )
+
+
+def workshop_revenue_report(form: PeriodForm, shop, whole: bool = False, page: int = 1) -> Report:
+    period = form.period()
+    invoices = workshop.workshop_invoices(start=period.start, end=period.end)
+    totals = workshop.workshop_revenue(start=period.start, end=period.end)
+    row = lambda s: [s.occurred_at.date(), s.invoice_label, s.receipt_number, s.customer.full_name if s.customer else "",  # noqa: E731
+                     s.fixed_total, s.gold_total, s.tax_total, s.total]
+    return Report(
+        name="workshop-revenue", title=_("Workshop revenue"), period_text=_period_text(period),
+        columns=[_("Day"), _("Invoice"), _("Ticket"), _("Customer"), _("Labour"), _("Gold added"), _("Tax"), _("Total")],
+        kinds=["date", "code", "code", "text", "money", "money", "money", "money"],
+        rows=map(row, invoices.iterator(chunk_size=EXPORT_CHUNK)) if whole else PagedRows(invoices, row),
+        footer=[_("Total"), formatting.number(totals["count"], 0), None, None, totals["labour"], totals["gold"], totals["tax"], totals["total"]],
+    )
+
+
 REPORTS = {
     "daily": (daily_report, gettext_lazy("Daily sales")),
     "products": (products_report, gettext_lazy("Sales by product")),
@@ -240,8 +271,10 @@ REPORTS = {
     "customers": (customers_report, gettext_lazy("Customer analytics")),
     "valuation": (valuation_report, gettext_lazy("Inventory valuation at today's rate")),
     "low-stock": (low_stock_report, gettext_lazy("Low stock")),
+    "workshop-open": (workshop_open_report, gettext_lazy("Open repairs")),
+    "workshop-revenue": (workshop_revenue_report, gettext_lazy("Workshop revenue")),
 }
-USES_PERIOD = {"daily", "products", "categories", "customers"}
+USES_PERIOD = {"daily", "products", "categories", "customers", "workshop-revenue"}
 
 
 @permission_required(VIEW_REPORTS)

@@ -15,10 +15,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from apps.branches.models import Branch
 from apps.core.errors import ApplicationError
+from apps.core.timezones import shop_today
 from apps.core.services import audit_record
 from apps.customers.credit import store_credit_post
 from apps.customers.models import Customer, StoreCreditEntry
@@ -134,7 +134,7 @@ def repair_ticket_create(*, actor, branch: Branch, customer: Customer, descripti
         raise ApplicationError("customer_not_found", "The customer does not exist or has been deleted.", status=404)
     if craftsman is not None and not craftsman.is_active:
         raise ApplicationError("craftsman_inactive", f"{craftsman.name} no longer takes work.")
-    if not isinstance(promised_on, date) or promised_on < timezone.localdate():
+    if not isinstance(promised_on, date) or promised_on < shop_today():
         raise ApplicationError("invalid_promised_on", "The promised date cannot be in the past.",
                                details=[{"field": "promised_on", "code": "past", "message": "Today or later."}])
     weight = validation.weight(gross_weight, "gross_weight")

@@ -79,6 +79,7 @@ def fuzz_shop_seed(owner_email: str) -> FuzzShop:
     from apps.inventory.services import category_create, gold_rate_set, item_create
     from apps.pos_sync.services import device_enroll, enrollment_code_issue
     from apps.sales.services import LineInput, PaymentInput, sale_create, sale_quote
+    from apps.core.timezones import shop_today
     from apps.workshop.services import DepositInput, ServiceInput, repair_ticket_create, repair_ticket_move
     from tests.vectors import RING
 
@@ -97,7 +98,7 @@ def fuzz_shop_seed(owner_email: str) -> FuzzShop:
     device = device_enroll(code=enrollment_code_issue(terminal=pos_terminal).code, name="POS run")
     ticket = repair_ticket_create(actor=owner, branch=branch, customer=customer, description="Fuzz ring", fineness=750,
                                   gross_weight=Decimal("3.250"), services=[ServiceInput("sizing", price=Decimal("1500000"))],
-                                  promised_on=timezone.localdate(), deposit=DepositInput("cash", Decimal("500000")))
+                                  promised_on=shop_today(), deposit=DepositInput("cash", Decimal("500000")))
     for to in ("in_work", "ready"):
         repair_ticket_move(actor=owner, ticket=ticket, to=to)
     ids = {"item_id": ring.pk, "customer_id": customer.pk, "sale_id": sale.pk, "terminal_id": staff_terminal.pk,

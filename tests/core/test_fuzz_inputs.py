@@ -153,6 +153,8 @@ def api_world(world, shop_a):
     from apps.customers.services import customer_create
     from apps.pos_sync.services import enrollment_code_issue
     from apps.sales.services import LineInput, sale_quote
+    from apps.workshop.models import RepairTicket
+    from apps.workshop.services import repair_ticket_quote
 
     device = enrol_device(shop_a, name="Fuzz counter", branch_name=SHOPS["a"]["branch"])
     code = enrollment_code_issue(terminal=Terminal.objects.get(pk=world.terminal_id)).code
@@ -161,12 +163,16 @@ def api_world(world, shop_a):
     ids = {"item_id": str(world.ring_id), "customer_id": str(world.customer_id), "sale_id": str(world.sale_id),
            "terminal_id": str(world.terminal_id), "branch_id": str(world.branch_id), "category_id": str(world.category_id),
            "sale_line_id": str(world.sale_line_id), "gold_rate_id": str(world.gold_rate_id), "enrollment_code": code,
-           "user_id": str(world.staff_id), "duplicate_id": str(duplicate.pk)}
+           "user_id": str(world.staff_id), "duplicate_id": str(duplicate.pk), "ticket_id": str(world.ticket_id)}
     due = str(sale_quote(lines=[LineInput(item_id=ring.pk)]).due)
-    # A sale of the ring, paid in full: valid as it stands.
+    pickup_due = str(repair_ticket_quote(ticket=RepairTicket.objects.get(pk=world.ticket_id)).due)
+    # A sale of the ring, paid in full: valid as it stands; the world's repair promised for a day to come and paid for.
     overrides = {("post", "/api/v1/sales/"): {
         "lines": [{"item_id": str(ring.pk), "quantity": 1, "discount": "0", "description": "fuzz"}], "trade_ins": [],
-        "payments": [{"method": "cash", "amount": due, "reference": "fuzz"}], "payout_method": ""}}  # nothing to pay out
+        "payments": [{"method": "cash", "amount": due, "reference": "fuzz"}], "payout_method": ""},  # nothing to pay out
+        ("post", "/api/v1/repairs/"): {"promised_on": "2099-01-01"},
+        ("post", "/api/v1/repairs/{ticket_id}/collect/"): {
+            "payments": [{"method": "cash", "amount": pickup_due, "reference": "fuzz"}], "labour": {}, "payout_method": ""}}
     new_customer = {"id": str(uuid.uuid4()), "full_name": "Terminal Customer", "phone": "09121110009", "email": "t@shop-a.test"}
     return {"ids": ids, "device": device, "overrides": overrides, "push_type": "sale.create",
             "push_payloads": {"sale.create": sale_payload([(ring, rate, 1)]), "customer.create": new_customer}}

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.branches.models import Branch
+from apps.core.timezones import shop_today
 from apps.customers.models import Customer
 from apps.inventory.models import Item
 from apps.tenancy.models import Tenant
@@ -189,7 +190,7 @@ def _tickets(world):
     owner = staff("a", "owner")
     intake = {"actor": owner, "branch": Branch.objects.get(pk=world.branch_id), "customer": Customer.objects.get(pk=world.customer_id),
               "description": "Chain", "gross_weight": Decimal("5.000"), "fineness": 750,
-              "services": [ServiceInput("soldering", price=Decimal("400000"))], "promised_on": timezone.localdate()}
+              "services": [ServiceInput("soldering", price=Decimal("400000"))], "promised_on": shop_today()}
     ticket = repair_ticket_create(**intake, deposit=DepositInput("cash", Decimal("100000")))
     ready = repair_ticket_create(**intake)
     for to in ("in_work", "ready"):

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from apps.accounts.models import Role
 from apps.accounts.services import user_create
 from apps.branches.models import Branch
+from apps.core.timezones import shop_today
 from apps.branches.services import terminal_create
 from apps.customers.models import Customer
 from apps.customers.services import customer_create
@@ -31,6 +31,7 @@ PAGES = [
     "/inventory/{item}/", "/customers/", "/customers/?q=Page", "/customers/{customer}/", "/gold-rate/",
     "/review/", "/terminals/", "/staff/", "/reports/daily/", "/reports/products/", "/reports/categories/",
     "/reports/customers/", "/reports/valuation/", "/reports/low-stock/", "/workshop/", "/workshop/?status=all&q=Page",
+    "/reports/workshop-open/", "/reports/workshop-revenue/",
 ]
 MAX_QUERIES = 30
 
@@ -55,7 +56,7 @@ def _rows(world, upto: int) -> None:
         user_create(email=f"page-staff-{n:03d}@shop-a.test", password=None, role=Role.CASHIER, full_name=f"Page staff {n}")
         repair_ticket_create(actor=cashier, branch=branch, customer=customer, description=f"Page ring {n:03d}", fineness=750,
                              gross_weight=Decimal("2.5"), services=[ServiceInput("polishing", price=Decimal(1000)), ServiceInput("sizing")],
-                             promised_on=timezone.localdate())
+                             promised_on=shop_today())
 
 
 def _counts(client, world) -> dict[str, int]:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from apps.core.timezones import shop_timezone
+from apps.core.timezones import shop_timezone, shop_today
 
 
 def local_start(day: date, tz: ZoneInfo | None = None) -> datetime:
@@ -16,8 +16,8 @@ def local_start(day: date, tz: ZoneInfo | None = None) -> datetime:
 
 
 def today(tz: ZoneInfo | None = None) -> date:
-    """Today in the shop's time zone."""
-    return timezone.localdate(timezone=tz or shop_timezone())
+    """Today in the shop's time zone (or in `tz`)."""
+    return timezone.localdate(timezone=tz) if tz else shop_today()
 
 
 @dataclass(frozen=True)
