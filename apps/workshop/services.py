@@ -18,8 +18,8 @@ from django.db import connection, transaction
 
 from apps.branches.models import Branch
 from apps.core.errors import ApplicationError
-from apps.core.timezones import shop_today
 from apps.core.services import audit_record
+from apps.core.timezones import shop_today
 from apps.customers.credit import store_credit_post
 from apps.customers.models import Customer, StoreCreditEntry
 from apps.inventory import pricing, validation
