@@ -137,9 +137,10 @@ def _store_credit_move(drafts: list[SaleDraft], *, cashier) -> None:
         if spent:
             store_credit_post(customer=customer, amount=-spent, reason=StoreCreditEntry.Reason.SPEND,
                               reference=f"sale:{draft.id}", actor=cashier)
-        if kept:  # what an exchange's refund left over is a refund; old gold's, a trade-in
-            exchanged = any(p.method == PaymentMethod.EXCHANGE for p in draft.payments)
-            reason = StoreCreditEntry.Reason.REFUND if exchanged else StoreCreditEntry.Reason.TRADE_IN
+        if kept:  # what an exchange's refund left over is a refund; a workshop deposit's, a deposit; old gold's, a trade-in
+            methods = {p.method for p in draft.payments}
+            reason = (StoreCreditEntry.Reason.REFUND if PaymentMethod.EXCHANGE in methods
+                      else StoreCreditEntry.Reason.DEPOSIT if PaymentMethod.DEPOSIT in methods else StoreCreditEntry.Reason.TRADE_IN)
             store_credit_post(customer=customer, amount=kept, reason=reason, reference=f"sale:{draft.id}", actor=cashier)
 
 

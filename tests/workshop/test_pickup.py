@@ -119,3 +119,5 @@ def test_final_labour_below_the_deposit_pays_the_difference_out(intake):
     sale = fresh(collected).sale
     assert sale.total == Decimal("1100000") and sale.payout_total == Decimal("900000")
     assert fresh(intake["customer"]).credit_balance == credit_before + Decimal("900000")
+    entry = intake["customer"].credit_entries.get(reference=f"sale:{sale.pk}")
+    assert (entry.reason, entry.amount) == ("deposit", Decimal("900000"))  # the deposit's excess, not old gold
