@@ -19,6 +19,7 @@ from apps.sales import return_views as returns
 from apps.sales import review_views as review_fixes
 from apps.sales import views as sales
 from apps.tenancy import views as tenancy
+from apps.workshop import appraisal_views as appraisals
 from apps.workshop import views as workshop
 
 app_name = "ui"
@@ -61,6 +62,10 @@ urlpatterns = [
     path("workshop/", workshop.workshop_board, name="workshop"),
     path("workshop/new/", workshop.repair_new, name="repair-create"),
     path("workshop/settings/", workshop.workshop_settings, name="workshop-settings"),
+    path("workshop/appraisals/", appraisals.appraisal_list, name="appraisal-list"),
+    path("workshop/appraisals/new/", appraisals.appraisal_new, name="appraisal-create"),
+    path("workshop/appraisals/<uuid:appraisal_id>/", appraisals.appraisal_detail, name="appraisal-detail"),
+    path("workshop/appraisals/<uuid:appraisal_id>/certificate.pdf", appraisals.appraisal_pdf, name="appraisal-pdf"),
     path("workshop/<uuid:ticket_id>/", workshop.repair_detail, name="repair-detail"),
     path("workshop/<uuid:ticket_id>/print/", workshop.repair_print, name="repair-print"),
     path("workshop/<uuid:ticket_id>/move/", workshop.repair_move, name="repair-move"),

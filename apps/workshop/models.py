@@ -212,3 +212,49 @@ class RepairMetal(models.Model):
             models.CheckConstraint(condition=~Q(weight=0), name="workshop_metal_weight_not_zero"),
             models.CheckConstraint(condition=Q(fineness__gte=1, fineness__lte=1000), name="workshop_metal_fineness_range"),
         ]
+
+
+class AppraisalCounter(models.Model):
+    """The last appraisal number of a branch (one UPSERT, as tickets)."""
+
+    branch = models.OneToOneField("branches.Branch", primary_key=True, on_delete=models.PROTECT, related_name="+")
+    last_number = models.BigIntegerField(default=0)
+
+
+class Appraisal(models.Model):
+    """A valuation of a customer's piece for insurance or sale, at the
+    board's rate of its day: the gold on its net weight, the stones at the
+    appraiser's estimate. Never edited: a new valuation is a new document."""
+
+    id = models.UUIDField(primary_key=True, default=ledger_id, editable=False)
+    branch = models.ForeignKey("branches.Branch", on_delete=models.PROTECT, related_name="appraisals")
+    number = models.BigIntegerField()
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="appraisals")
+    description = models.CharField(max_length=255)
+    gross_weight = models.DecimalField(**WEIGHT)
+    stone_weight = models.DecimalField(**WEIGHT, default=0)
+    net_weight = models.DecimalField(**WEIGHT)
+    fineness = models.PositiveSmallIntegerField()
+    stones = models.CharField(max_length=255, blank=True, help_text='e.g. "one diamond 0.30 ct, two rubies".')
+    stone_value = models.DecimalField(**MONEY, default=0)
+    gold_rate = models.ForeignKey("inventory.GoldRate", on_delete=models.PROTECT, related_name="+")
+    rate = models.DecimalField(**RATE, help_text="Per gram at the fineness, from the board.")
+    gold_value = models.DecimalField(**MONEY)
+    value = models.DecimalField(**MONEY, help_text="gold_value + stone_value.")
+    note = models.TextField(blank=True)
+    appraiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "number"], name="workshop_appraisal_number_unique"),
+            models.CheckConstraint(condition=Q(gross_weight__gt=0, stone_weight__gte=0, net_weight__gte=0),
+                                   name="workshop_appraisal_weights"),
+            models.CheckConstraint(condition=Q(value=F("gold_value") + F("stone_value")), name="workshop_appraisal_value_is_sum"),
+        ]
+
+    @property
+    def label(self) -> str:
+        """"B1-A-000042"; reads `branch`."""
+        return f"{self.branch.code}-A-{self.number:0{TICKET_LABEL_DIGITS}d}"

@@ -80,7 +80,10 @@ def repair_new(request):
     if customer is None:
         query = request.GET.get("q", "")[:100]
         found = customers_matching(query)[:20] if query.strip() else []
-        return render(request, "workshop/pick_customer.html", {"q": query, "found": found})
+        appraisal = request.GET.get("for") == "appraisal"  # the same finder starts an appraisal
+        return render(request, "workshop/pick_customer.html", {
+            "q": query, "found": found, "appraisal": appraisal,
+            "target": reverse("ui:appraisal-create") if appraisal else reverse("ui:repair-create")})
     form = IntakeForm(request.POST or None, initial={"branch": cart_load(request.session).branch_id},
                       currency=request.tenant.currency)
     if request.method == "POST" and form.is_valid():
