@@ -142,6 +142,11 @@ DOORS = {
                                                     "stone_setting": "0", "engraving": "0", "plating": "0"},
                             {"sizing": number(NOT_ZERO)}),
     "craftsman": Door("/workshop/settings/", {"form": "craftsman", "name": "Ali", "phone": ""}, {"name": text(120), "phone": text(32)}),
+    "appraisal": Door("/workshop/appraisals/new/", {
+        "customer": "{customer}", "description": "Ring with a diamond", "gross_weight": "4.500", "stone_weight": "0.500",
+        "fineness": "750", "stones": "one diamond", "stone_value": "25000000", "note": "", "branch": "{branch}"},
+        {"gross_weight": number(), "stone_weight": number(NOT_ZERO, "4.501"), "fineness": number(), "stone_value": number(NOT_ZERO),
+         "description": text(255), "stones": text(255), "note": text(2000)}),
     "API item create": Door("/api/v1/items/", {
         "sku": "BAD-API-1", "name": "Bad input ring", "category_id": "{category}", "branch_id": "{branch}", "fineness": 750,
         "gross_weight": "5.000", "stone_weight": "0", "making_mode": "percent", "making_value": "10", "stone_value": "0",
