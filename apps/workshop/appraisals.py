@@ -18,14 +18,7 @@ from apps.sales import rules
 from apps.ui import formatting
 from apps.ui.pdf import Table, document_pdf
 from apps.workshop.models import Appraisal, AppraisalCounter
-from apps.workshop.services import SELL, _money
-
-_NEXT_NUMBER_SQL = """
-INSERT INTO {table} (branch_id, last_number) VALUES (%s, 1)
-ON CONFLICT (branch_id) DO UPDATE SET last_number = {table}.last_number + 1
-RETURNING last_number
-"""
-
+from apps.workshop.services import SELL, _money, next_number
 
 @transaction.atomic
 def appraisal_create(*, actor, branch: Branch, customer: Customer, description: str, gross_weight, fineness,
@@ -57,10 +50,7 @@ def appraisal_create(*, actor, branch: Branch, customer: Customer, description: 
         stone_value=stone_value, gold_rate=board, rate=rate, gold_value=gold_value, value=gold_value + stone_value,
         note=validation.text(note, field="note", code="invalid_note", max_length=2000, required=False), appraiser=actor,
     )
-    table = connection.ops.quote_name(AppraisalCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER_SQL.format(table=table), [branch.pk])
-        appraisal.number = cursor.fetchone()[0]
+    appraisal.number = next_number(AppraisalCounter, branch)
     appraisal.save(force_insert=True)
     audit_record(actor=actor, action="workshop.appraisal", obj=appraisal, after={"label": appraisal.label, "value": appraisal.value})
     return appraisal

@@ -69,9 +69,9 @@ class TicketCounter(models.Model):
     last_number = models.BigIntegerField(default=0)
 
 
-def ticket_label(branch_code: str, number: int) -> str:
-    """A ticket as printed and scanned: "B1-W-000042"."""
-    return f"{branch_code}-W-{number:0{TICKET_LABEL_DIGITS}d}"
+def document_label(branch_code: str, kind: str, number: int) -> str:
+    """A workshop document as printed and scanned: a ticket "B1-W-000042" (kind W), an appraisal "B1-A-000007" (kind A)."""
+    return f"{branch_code}-{kind}-{number:0{TICKET_LABEL_DIGITS}d}"
 
 
 class RepairStatus(models.TextChoices):
@@ -133,7 +133,7 @@ class RepairTicket(models.Model):
     @property
     def label(self) -> str:
         """Reads `branch` (select_related it in lists)."""
-        return ticket_label(self.branch.code, self.number)
+        return document_label(self.branch.code, "W", self.number)
 
 
 class RepairLine(models.Model):
@@ -257,4 +257,4 @@ class Appraisal(models.Model):
     @property
     def label(self) -> str:
         """"B1-A-000042"; reads `branch`."""
-        return f"{self.branch.code}-A-{self.number:0{TICKET_LABEL_DIGITS}d}"
+        return document_label(self.branch.code, "A", self.number)

@@ -30,6 +30,7 @@ from apps.sales.work import WorkLine, WorkQuote, work_quote, work_sale_create
 from apps.workshop.lock_objects import ticket_lock
 from apps.workshop.models import (
     REPAIR_MOVES,
+    AppraisalCounter,
     Craftsman,
     DepositMethod,
     RepairDeposit,
@@ -101,10 +102,10 @@ def _service_lines(services) -> list[RepairLine]:
     return lines
 
 
-def _next_number(branch: Branch) -> int:
-    """The branch's next ticket number; the counter row stays locked until
-    the intake commits, so numbers have no gaps."""
-    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+def next_number(counter: type[TicketCounter | AppraisalCounter], branch: Branch) -> int:
+    """The branch's next number in `counter` (tickets, appraisals); the
+    counter row stays locked until the caller commits, so numbers have no gaps."""
+    table = connection.ops.quote_name(counter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(_NEXT_NUMBER_SQL.format(table=table), [branch.pk])
         return cursor.fetchone()[0]
@@ -149,7 +150,7 @@ def repair_ticket_create(*, actor, branch: Branch, customer: Customer, descripti
         note=validation.text(note, field="note", code="invalid_note", max_length=2000, required=False),
         estimate=sum((line.price for line in lines), _ZERO), status=RepairStatus.RECEIVED,
     )
-    ticket.number = _next_number(branch)
+    ticket.number = next_number(TicketCounter, branch)
     ticket.save(force_insert=True)
     for line in lines:
         line.ticket = ticket
